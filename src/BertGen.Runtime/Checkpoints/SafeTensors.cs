@@ -1,0 +1,366 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using BertGen.IO;
+
+namespace BertGen.Checkpoints;
+
+/// <summary>One tensor of a safetensors file: its dtype, shape and byte range in the data section.</summary>
+public sealed record SafeTensorEntry(string Name, string DType, long[] Shape, long Begin, long End)
+{
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>A tensor to write: float32, float64 or int32 values with a shape.</summary>
+public readonly record struct SafeTensorData(string Name, int[] Shape, float[]? Float32 = null, double[]? Float64 = null, int[]? Int32 = null, int Offset = 0)
+{
+    public static SafeTensorData Of(string name, int[] shape, float[] values, int offset = 0) => new(name, shape, Float32: values, Offset: offset);
+
+    public static SafeTensorData Of(string name, int[] shape, double[] values, int offset = 0) => new(name, shape, Float64: values, Offset: offset);
+
+    public static SafeTensorData Of(string name, int[] shape, int[] values, int offset = 0) => new(name, shape, Int32: values, Offset: offset);
+
+    public long Count => Shape.Aggregate(1L, (a, b) => a * b);
+}
+
+/// <summary>
+/// A safetensors file (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length, a JSON header
+/// naming each tensor's dtype, shape and data offsets (and a string-to-string <c>__metadata__</c>), then the data.
+/// Reading checks everything a hostile file could get wrong before a value is touched.
+/// </summary>
+public sealed class SafeTensorsFile
+{
+    /// <summary>Headers larger than this are refused, as the reference implementation does.</summary>
+    public const long MaxHeaderLength = 100_000_000;
+
+    private static readonly Dictionary<string, int> DTypeSizes = new(StringComparer.Ordinal)
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1,
+        ["U64"] = 8, ["U32"] = 4, ["U16"] = 2, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    private readonly byte[] _bytes;
+    private readonly long _dataStart;
+    private readonly Dictionary<string, SafeTensorEntry> _byName;
+
+    private SafeTensorsFile(string source, byte[] bytes, long dataStart, List<SafeTensorEntry> tensors, Dictionary<string, string> metadata)
+    {
+        Source = source;
+        _bytes = bytes;
+        _dataStart = dataStart;
+        Tensors = tensors;
+        Metadata = metadata;
+        _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Where the file was read from, for messages.</summary>
+    public string Source { get; }
+
+    public IReadOnlyList<SafeTensorEntry> Tensors { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Reads and checks a file.</summary>
+    /// <exception cref="InputException">The file cannot be read or is not a well-formed safetensors file.</exception>
+    public static SafeTensorsFile Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InputException($"cannot read '{path}': {e.Message}", e);
+        }
+
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Checks and parses the bytes of a safetensors file; <paramref name="source"/> names it in messages.</summary>
+    /// <exception cref="InputException">The bytes are not a well-formed safetensors file.</exception>
+    public static SafeTensorsFile Parse(byte[] bytes, string source)
+    {
+        if (bytes.Length < 8)
+        {
+            throw Bad(source, $"it is {bytes.Length} bytes long, too short for the 8-byte header length");
+        }
+
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > MaxHeaderLength || headerLength > (ulong)(bytes.Length - 8))
+        {
+            throw Bad(source, $"its header length says {headerLength} bytes, but only {bytes.Length - 8} bytes follow");
+        }
+
+        var tensors = new List<SafeTensorEntry>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        long dataStart = 8 + (long)headerLength;
+        long dataLength = bytes.Length - dataStart;
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength), new JsonDocumentOptions { MaxDepth = 8 });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw Bad(source, "its header is not a JSON object");
+            }
+
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (property.Name == "__metadata__")
+                {
+                    ReadMetadata(property.Value, metadata, source);
+                    continue;
+                }
+
+                tensors.Add(ReadEntry(property, dataLength, source));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw Bad(source, $"its header is not valid JSON ({e.Message})");
+        }
+        catch (ArgumentException e)
+        {
+            throw Bad(source, $"its header repeats a name ({e.Message})");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in tensors)
+        {
+            if (!names.Add(t.Name))
+            {
+                throw Bad(source, $"tensor '{t.Name}' appears twice in the header");
+            }
+        }
+
+        var ordered = tensors.OrderBy(t => t.Begin).ThenBy(t => t.End).ToList();
+        for (int i = 1; i < ordered.Count; i++)
+        {
+            if (ordered[i].Begin < ordered[i - 1].End)
+            {
+                throw Bad(source, $"tensors '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap");
+            }
+        }
+
+        return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
+    }
+
+    /// <summary>The entry called <paramref name="name"/>, or null.</summary>
+    public SafeTensorEntry? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Copies a F32 tensor's values into <paramref name="destination"/> (whose length must match).</summary>
+    public void CopyTo(string name, Span<float> destination) => Copy(name, "F32", MemoryMarshal.AsBytes(destination), destination.Length);
+
+    /// <summary>Copies a F64 tensor's values into <paramref name="destination"/>.</summary>
+    public void CopyTo(string name, Span<double> destination) => Copy(name, "F64", MemoryMarshal.AsBytes(destination), destination.Length);
+
+    /// <summary>Copies an I32 tensor's values into <paramref name="destination"/>.</summary>
+    public void CopyTo(string name, Span<int> destination) => Copy(name, "I32", MemoryMarshal.AsBytes(destination), destination.Length);
+
+    /// <summary>A F64 tensor's values.</summary>
+    public double[] Float64(string name)
+    {
+        var entry = Require(name);
+        var values = new double[(entry.End - entry.Begin) / 8];
+        CopyTo(name, values);
+        return values;
+    }
+
+    /// <summary>An I32 tensor's values.</summary>
+    public int[] Int32(string name)
+    {
+        var entry = Require(name);
+        var values = new int[(entry.End - entry.Begin) / 4];
+        CopyTo(name, values);
+        return values;
+    }
+
+    /// <summary>Writes tensors and metadata to <paramref name="path"/>, whole or not at all.</summary>
+    public static void Write(string path, IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new MemoryStream();
+        using (var json = new Utf8JsonWriter(header))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata)
+                {
+                    json.WriteString(key, value);
+                }
+
+                json.WriteEndObject();
+            }
+
+            long offset = 0;
+            foreach (var t in tensors)
+            {
+                long size = t.Count * (t.Float64 is null ? 4 : 8);
+                json.WriteStartObject(t.Name);
+                json.WriteString("dtype", t.Float32 is not null ? "F32" : t.Float64 is not null ? "F64" : "I32");
+                json.WriteStartArray("shape");
+                foreach (int d in t.Shape)
+                {
+                    json.WriteNumberValue(d);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + size);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += size;
+            }
+
+            json.WriteEndObject();
+        }
+
+        while (header.Length % 8 != 0)
+        {
+            header.WriteByte((byte)' ');
+        }
+
+        AtomicFile.Write(path, stream =>
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            header.Position = 0;
+            header.CopyTo(stream);
+            foreach (var t in tensors)
+            {
+                int count = checked((int)t.Count);
+                if (!BitConverter.IsLittleEndian)
+                {
+                    throw new PlatformNotSupportedException("safetensors files are little-endian; this machine is not.");
+                }
+
+                if (t.Float32 is not null)
+                {
+                    stream.Write(MemoryMarshal.AsBytes(t.Float32.AsSpan(t.Offset, count)));
+                }
+                else if (t.Float64 is not null)
+                {
+                    stream.Write(MemoryMarshal.AsBytes(t.Float64.AsSpan(t.Offset, count)));
+                }
+                else
+                {
+                    stream.Write(MemoryMarshal.AsBytes(t.Int32!.AsSpan(t.Offset, count)));
+                }
+            }
+        });
+    }
+
+    private void Copy(string name, string dtype, Span<byte> destination, int count)
+    {
+        var entry = Require(name);
+        if (entry.DType != dtype)
+        {
+            throw Bad(Source, $"tensor '{name}' is {entry.DType}, expected {dtype}");
+        }
+
+        if (entry.End - entry.Begin != destination.Length)
+        {
+            throw Bad(Source, $"tensor '{name}' holds {(entry.End - entry.Begin) / DTypeSizes[dtype]} values, expected {count}");
+        }
+
+        _bytes.AsSpan((int)(_dataStart + entry.Begin), destination.Length).CopyTo(destination);
+    }
+
+    private SafeTensorEntry Require(string name) =>
+        Find(name) ?? throw Bad(Source, $"it has no tensor '{name}'");
+
+    private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string source)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad(source, "its __metadata__ is not an object");
+        }
+
+        foreach (var item in value.EnumerateObject())
+        {
+            if (item.Value.ValueKind != JsonValueKind.String)
+            {
+                throw Bad(source, $"__metadata__ entry '{item.Name}' is not a string");
+            }
+
+            metadata[item.Name] = item.Value.GetString()!;
+        }
+    }
+
+    private static SafeTensorEntry ReadEntry(JsonProperty property, long dataLength, string source)
+    {
+        string name = property.Name;
+        var v = property.Value;
+        if (v.ValueKind != JsonValueKind.Object
+            || !v.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
+            || !v.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
+            || !v.TryGetProperty("data_offsets", out var offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array)
+        {
+            throw Bad(source, $"tensor '{name}' lacks a string dtype, a shape array or a data_offsets array");
+        }
+
+        string dtype = dtypeElement.GetString()!;
+        if (!DTypeSizes.TryGetValue(dtype, out int size))
+        {
+            throw Bad(source, $"tensor '{name}' has unknown dtype '{dtype}'");
+        }
+
+        if (shapeElement.GetArrayLength() > 8)
+        {
+            throw Bad(source, $"tensor '{name}' has {shapeElement.GetArrayLength()} dimensions");
+        }
+
+        var shape = new List<long>();
+        long count = 1;
+        foreach (var d in shapeElement.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long n) || n < 0)
+            {
+                throw Bad(source, $"tensor '{name}' has a shape entry that is not a non-negative integer");
+            }
+
+            shape.Add(n);
+            if (n != 0 && count > dataLength / n)
+            {
+                throw Bad(source, $"tensor '{name}' has shape [{string.Join(", ", shape)}...], larger than the file");
+            }
+
+            count *= n;
+        }
+
+        if (offsetsElement.GetArrayLength() != 2)
+        {
+            throw Bad(source, $"tensor '{name}' needs exactly two data_offsets");
+        }
+
+        long[] offsets = new long[2];
+        int i = 0;
+        foreach (var o in offsetsElement.EnumerateArray())
+        {
+            if (o.ValueKind != JsonValueKind.Number || !o.TryGetInt64(out offsets[i]) || offsets[i] < 0)
+            {
+                throw Bad(source, $"tensor '{name}' has a data offset that is not a non-negative integer");
+            }
+
+            i++;
+        }
+
+        if (offsets[0] > offsets[1] || offsets[1] > dataLength)
+        {
+            throw Bad(source, $"tensor '{name}' has data offsets [{offsets[0]}, {offsets[1]}] outside the {dataLength} data bytes");
+        }
+
+        if (count > dataLength / size || offsets[1] - offsets[0] != count * size)
+        {
+            throw Bad(source, $"tensor '{name}' of shape [{string.Join(", ", shape)}] and dtype {dtype} needs {count * size} bytes, but its offsets give {offsets[1] - offsets[0]}");
+        }
+
+        return new SafeTensorEntry(name, dtype, shape.ToArray(), offsets[0], offsets[1]);
+    }
+
+    private static InputException Bad(string source, string what) => new($"'{source}' is not a valid safetensors file: {what}.");
+}

@@ -1,0 +1,94 @@
+namespace BertGen.Data;
+
+/// <summary>
+/// Turns sentence pairs into model inputs (SPEC §4): [CLS] first [SEP] second [SEP], padded to maxLen, with
+/// n = min(maxPred, max(1, round(0.15 * real tokens))) word positions masked: 80% become [MASK], 10% a random
+/// word, 10% stay.
+/// </summary>
+public sealed class SampleEncoder
+{
+    private readonly Vocabulary _vocabulary;
+    private readonly int _maxLen;
+    private readonly int _maxPred;
+
+    public SampleEncoder(Vocabulary vocabulary, int maxLen, int maxPred)
+    {
+        _vocabulary = vocabulary;
+        _maxLen = maxLen;
+        _maxPred = maxPred;
+    }
+
+    /// <summary>The unmasked, unpadded ids of a pair: [CLS] first [SEP] second [SEP].</summary>
+    /// <exception cref="InputException">A word is not in the vocabulary, or the pair does not fit maxLen.</exception>
+    public int[] Tokens(SentencePair pair, string source)
+    {
+        var first = Tokenizer.Words(pair.First);
+        var second = Tokenizer.Words(pair.Second);
+        int length = first.Length + second.Length + 3;
+        if (length > _maxLen)
+        {
+            throw new InputException(
+                $"{source}:{pair.Line}: the pair has {length} tokens with [CLS] and two [SEP], but maxLen is {_maxLen}; shorten it or raise maxLen in bertgen.json.");
+        }
+
+        var ids = new List<int>(length) { Vocabulary.Cls };
+        AddWords(first, ids, pair, source);
+        ids.Add(Vocabulary.Sep);
+        AddWords(second, ids, pair, source);
+        ids.Add(Vocabulary.Sep);
+        return ids.ToArray();
+    }
+
+    /// <summary>Encodes and masks one pair, drawing the masked positions and replacements from <paramref name="random"/>.</summary>
+    public EncodedSample Encode(SentencePair pair, string source, SeededRandom random)
+    {
+        var tokens = Tokens(pair, source);
+        var inputIds = new int[_maxLen];
+        var segmentIds = new int[_maxLen];
+        tokens.CopyTo(inputIds, 0);
+        int firstSep = Array.IndexOf(tokens, Vocabulary.Sep);
+        for (int t = firstSep + 1; t < tokens.Length; t++)
+        {
+            segmentIds[t] = 1;
+        }
+
+        var candidates = Enumerable.Range(0, tokens.Length).Where(t => tokens[t] >= Vocabulary.FirstWord).ToArray();
+        int count = Math.Min(_maxPred, Math.Max(1, (int)Math.Round(0.15 * tokens.Length, MidpointRounding.ToEven)));
+        count = Math.Min(count, candidates.Length);
+        random.Shuffle(candidates.AsSpan());
+        var positions = candidates[..count];
+        Array.Sort(positions);
+
+        var maskedPositions = new int[_maxPred];
+        var maskedTokens = new int[_maxPred];
+        for (int m = 0; m < positions.Length; m++)
+        {
+            int at = positions[m];
+            maskedPositions[m] = at;
+            maskedTokens[m] = tokens[at];
+            if (random.NextDouble() < 0.8)
+            {
+                inputIds[at] = Vocabulary.Mask;
+            }
+            else if (random.NextDouble() < 0.5)
+            {
+                inputIds[at] = Vocabulary.FirstWord + random.NextInt(_vocabulary.Count - Vocabulary.FirstWord);
+            }
+        }
+
+        return new EncodedSample(pair.Text, _vocabulary.Decode(inputIds), inputIds, segmentIds, maskedPositions, maskedTokens, pair.IsNext);
+    }
+
+    private void AddWords(string[] words, List<int> ids, SentencePair pair, string source)
+    {
+        foreach (var word in words)
+        {
+            if (!_vocabulary.TryGetId(word, out int id))
+            {
+                throw new InputException($"{source}:{pair.Line}: the word '{word}' is not in the vocabulary.");
+            }
+
+            ids.Add(id);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Numerics;
+
+namespace BertGen;
+
+/// <summary>
+/// A model whose kernels the generator emitted from a bertgen.json. Shapes are compile-time constants of
+/// the implementing type; only the vocabulary size is chosen when it is created.
+/// </summary>
+/// <remarks>
+/// Parameters, gradients and Adam state are flat arrays laid out by <see cref="Parameters"/>. The activation
+/// arena holds one block of <see cref="TensorLayout.Length"/> values of <see cref="Activations"/> per sample;
+/// the backward pass and the explorer both read it.
+/// </remarks>
+public interface IBertModel
+{
+    /// <summary>The configuration the model was generated from, with its vocabulary size.</summary>
+    ModelConfig Config { get; }
+
+    /// <summary>Every parameter tensor with its Hugging Face name, shape and offset in the flat buffer.</summary>
+    TensorLayout Parameters { get; }
+
+    /// <summary>Every activation of one sample with its name, shape and offset in the sample's block.</summary>
+    TensorLayout Activations { get; }
+
+    /// <summary>Runs one sample through embeddings, encoder layers and both heads, up to the logits.</summary>
+    void ForwardSample<T>(ReadOnlySpan<T> parameters, Batch batch, int sample, Span<T> activations)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Softmax, cross-entropy and argmax of both heads over the batch, after every sample's forward.</summary>
+    ForwardResult Loss<T>(Batch batch, Span<T> arena)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Adds one sample's share of the loss gradient to <paramref name="gradients"/>. <paramref name="scratch"/>
+    /// is one sample block that receives the gradients of the activations.
+    /// </summary>
+    void BackwardSample<T>(ReadOnlySpan<T> parameters, Batch batch, int sample, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+}

@@ -1,0 +1,43 @@
+using System.Collections;
+
+namespace BertGen;
+
+/// <summary>An ordered set of tensors carved out of one flat buffer of <see cref="Length"/> values.</summary>
+public sealed class TensorLayout : IReadOnlyList<TensorInfo>
+{
+    private readonly TensorInfo[] _tensors;
+    private readonly Dictionary<(string, int), TensorInfo> _byName;
+
+    /// <summary>Creates a layout; tensors may not overlap or run past <paramref name="length"/>.</summary>
+    public TensorLayout(IEnumerable<TensorInfo> tensors, int length)
+    {
+        _tensors = tensors.ToArray();
+        Length = length;
+        _byName = _tensors.ToDictionary(t => (t.Name, t.Layer));
+        foreach (var t in _tensors)
+        {
+            if (t.Offset < 0 || t.Offset + t.Length > length)
+            {
+                throw new ArgumentException($"{t.DisplayName} {t.ShapeText} at {t.Offset} runs past the buffer's {length} values.");
+            }
+        }
+    }
+
+    /// <summary>Values in the buffer.</summary>
+    public int Length { get; }
+
+    public int Count => _tensors.Length;
+
+    public TensorInfo this[int index] => _tensors[index];
+
+    /// <summary>The tensor called <paramref name="name"/> (in <paramref name="layer"/>, for per-layer tensors).</summary>
+    public TensorInfo this[string name, int layer = -1] =>
+        TryGet(name, layer, out var t) ? t : throw new KeyNotFoundException($"No tensor '{name}'{(layer < 0 ? "" : $" in layer {layer}")}.");
+
+    public bool TryGet(string name, int layer, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TensorInfo tensor) =>
+        _byName.TryGetValue((name, layer), out tensor);
+
+    public IEnumerator<TensorInfo> GetEnumerator() => ((IEnumerable<TensorInfo>)_tensors).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,168 @@
+using BertGen.Data;
+
+namespace BertGen.Training;
+
+/// <summary>
+/// Trains a generated model in float: per batch, every sample's forward pass, the loss, every sample's backward pass,
+/// then one Adam step. Parameters, gradients and Adam state are flat buffers; the activation arena holds one block per
+/// sample and keeps the last forward pass of every sample for the explorer. An epoch allocates nothing.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Batch[] _batches;
+    private readonly float[] _arena;
+    private readonly float[] _scratch;
+
+    /// <summary>Creates a trainer over <paramref name="samples"/> with freshly initialised weights.</summary>
+    public Trainer(IBertModel model, IReadOnlyList<EncodedSample> samples, AdamSettings adam, SeededRandom initRandom)
+        : this(model, samples, adam)
+    {
+        Initializer.Initialize(model.Parameters, Parameters, initRandom);
+    }
+
+    private Trainer(IBertModel model, IReadOnlyList<EncodedSample> samples, AdamSettings adam)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("There is nothing to train on.", nameof(samples));
+        }
+
+        Model = model;
+        var c = model.Config;
+        SampleCount = samples.Count;
+        _batches = new Batch[(samples.Count + c.BatchSize - 1) / c.BatchSize];
+        for (int b = 0; b < _batches.Length; b++)
+        {
+            _batches[b] = new Batch(c.BatchSize, c.MaxLen, c.MaxPred);
+        }
+
+        LoadSamples(samples);
+        Parameters = new float[model.Parameters.Length];
+        Gradients = new float[model.Parameters.Length];
+        Optimizer = new Adam<float>(model.Parameters.Length, adam);
+        _arena = new float[samples.Count * model.Activations.Length];
+        _scratch = new float[model.Activations.Length];
+    }
+
+    public IBertModel Model { get; }
+
+    /// <summary>The weights, laid out by <see cref="IBertModel.Parameters"/>.</summary>
+    public float[] Parameters { get; }
+
+    /// <summary>The gradients of the last forward and backward pass.</summary>
+    public float[] Gradients { get; }
+
+    public Adam<float> Optimizer { get; }
+
+    /// <summary>Epochs trained so far.</summary>
+    public int Epoch { get; set; }
+
+    public int SampleCount { get; }
+
+    /// <summary>The batches of one epoch, in order.</summary>
+    public IReadOnlyList<Batch> Batches => _batches;
+
+    /// <summary>The activations of sample <paramref name="sample"/> from the last forward pass it took part in.</summary>
+    public ReadOnlySpan<float> SampleActivations(int sample) =>
+        _arena.AsSpan(sample * Model.Activations.Length, Model.Activations.Length);
+
+    /// <summary>Replaces the samples (same count), e.g. after dynamic re-masking.</summary>
+    public void LoadSamples(IReadOnlyList<EncodedSample> samples)
+    {
+        if (samples.Count != SampleCount && _batches.Length > 0 && SampleCount != 0)
+        {
+            throw new ArgumentException($"The trainer holds {SampleCount} samples, not {samples.Count}.", nameof(samples));
+        }
+
+        int batchSize = Model.Config.BatchSize;
+        var all = samples as EncodedSample[] ?? samples.ToArray();
+        for (int b = 0; b < _batches.Length; b++)
+        {
+            int start = b * batchSize;
+            _batches[b].Load(all.AsSpan(start, Math.Min(batchSize, all.Length - start)));
+        }
+    }
+
+    /// <summary>
+    /// One epoch: for each batch a forward pass, a backward pass and an Adam step. <paramref name="beforeUpdate"/>, when
+    /// given, sees each batch after its backward pass and before the weights change.
+    /// </summary>
+    public EpochMetrics TrainEpoch(Action<int>? beforeUpdate = null)
+    {
+        var totals = default(Totals);
+        for (int b = 0; b < _batches.Length; b++)
+        {
+            Array.Clear(Gradients);
+            totals.Add(ForwardBackward(b));
+            beforeUpdate?.Invoke(b);
+            Optimizer.Update(Parameters, Gradients);
+        }
+
+        Epoch++;
+        return totals.ToMetrics(Epoch);
+    }
+
+    /// <summary>
+    /// Forward and backward passes over every batch with the weights as they are, without an update: the state after
+    /// <see cref="Epoch"/> epochs, for captures and predictions. Gradients are summed over the batches.
+    /// </summary>
+    public EpochMetrics Evaluate()
+    {
+        var totals = default(Totals);
+        Array.Clear(Gradients);
+        for (int b = 0; b < _batches.Length; b++)
+        {
+            totals.Add(ForwardBackward(b));
+        }
+
+        return totals.ToMetrics(Epoch);
+    }
+
+    private ForwardResult ForwardBackward(int b)
+    {
+        var batch = _batches[b];
+        int stride = Model.Activations.Length;
+        var arena = _arena.AsSpan(b * Model.Config.BatchSize * stride, batch.Count * stride);
+        for (int s = 0; s < batch.Count; s++)
+        {
+            Model.ForwardSample<float>(Parameters, batch, s, arena.Slice(s * stride, stride));
+        }
+
+        var result = Model.Loss<float>(batch, arena);
+        for (int s = 0; s < batch.Count; s++)
+        {
+            Model.BackwardSample<float>(Parameters, batch, s, arena.Slice(s * stride, stride), Gradients, _scratch);
+        }
+
+        return result;
+    }
+
+    private struct Totals
+    {
+        private double _mlm, _nsp;
+        private int _mlmCorrect, _mlmCount, _nspCorrect, _nspCount;
+
+        public void Add(ForwardResult r)
+        {
+            _mlm += r.MlmLoss * r.MlmCount;
+            _nsp += r.NspLoss * r.NspCount;
+            _mlmCorrect += r.MlmCorrect;
+            _mlmCount += r.MlmCount;
+            _nspCorrect += r.NspCorrect;
+            _nspCount += r.NspCount;
+        }
+
+        public readonly EpochMetrics ToMetrics(int epoch)
+        {
+            double mlm = _mlmCount == 0 ? 0 : _mlm / _mlmCount;
+            double nsp = _nspCount == 0 ? 0 : _nsp / _nspCount;
+            return new EpochMetrics(
+                epoch,
+                mlm + nsp,
+                mlm,
+                nsp,
+                _mlmCount == 0 ? 0 : (double)_mlmCorrect / _mlmCount,
+                _nspCount == 0 ? 0 : (double)_nspCorrect / _nspCount);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Numerics;
+
+namespace BertGen.Tests.Support;
+
+/// <summary>Whole-batch forward and backward passes through a model's per-sample kernels.</summary>
+internal static class Passes
+{
+    /// <summary>Runs every sample's forward pass and the loss; returns the loss and leaves the activations in the arena.</summary>
+    public static ForwardResult Forward<T>(IBertModel model, ReadOnlySpan<T> parameters, Batch batch, T[] arena)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int stride = model.Activations.Length;
+        for (int s = 0; s < batch.Count; s++)
+        {
+            model.ForwardSample(parameters, batch, s, arena.AsSpan(s * stride, stride));
+        }
+
+        return model.Loss<T>(batch, arena.AsSpan(0, batch.Count * stride));
+    }
+
+    /// <summary>The gradient of the batch's loss with respect to every parameter.</summary>
+    public static T[] Gradients<T>(IBertModel model, ReadOnlySpan<T> parameters, Batch batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int stride = model.Activations.Length;
+        var arena = new T[batch.Capacity * stride];
+        Forward(model, parameters, batch, arena);
+        var gradients = new T[model.Parameters.Length];
+        var scratch = new T[stride];
+        for (int s = 0; s < batch.Count; s++)
+        {
+            model.BackwardSample<T>(parameters, batch, s, arena.AsSpan(s * stride, stride), gradients, scratch);
+        }
+
+        return gradients;
+    }
+}
