@@ -1,3 +1,3 @@
-using BertGen.Demo;
-var m = new TinyBert(42);
-Console.WriteLine(m.Parameters.Length);
+using BertGen.Demo.Cli;
+
+return BertGenCli.Run(args, Console.Out, Console.Error);

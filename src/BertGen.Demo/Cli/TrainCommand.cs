@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using BertGen.Runs;
+using BertGen.Training;
+using Spectre.Console;
+
+namespace BertGen.Demo.Cli;
+
+/// <summary><c>bertgen train</c>: trains, shows the loss as it goes, then prints the predictions (the article's Figure 17).</summary>
+internal static class TrainCommand
+{
+    /// <summary>Adds the training options and action to <paramref name="command"/>.</summary>
+    public static void Configure(Command command, IAnsiConsole console, TextWriter output)
+    {
+        var defaults = new TrainingOptions();
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
+        var lr = new Option<double>("--lr") { Description = "Adam's learning rate.", DefaultValueFactory = _ => defaults.Adam.LearningRate };
+        var seed = new Option<ulong>("--seed") { Description = "Seeds the initial weights and the masks.", DefaultValueFactory = _ => defaults.Seed };
+        var corpus = new Option<string?>("--corpus") { Description = "A corpus file: one 'first sentence | second sentence | IsNext or NotNext' per line. Default: the article's six pairs." };
+        var output_ = new Option<string?>("--out") { Description = "The run folder to create. Default: a new folder under runs/." };
+        var dynamic = new Option<bool>("--dynamic-masking") { Description = "Draw new masks every epoch instead of training on one fixed masking." };
+        var saveEvery = new Option<int>("--save-every") { Description = "Also write a checkpoint every N epochs (0: only the first and the last).", DefaultValueFactory = _ => defaults.SaveEvery };
+        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parsed =>
+        {
+            var options = defaults with
+            {
+                Epochs = parsed.GetValue(epochs),
+                Adam = defaults.Adam with { LearningRate = parsed.GetValue(lr) },
+                Seed = parsed.GetValue(seed),
+                CorpusPath = parsed.GetValue(corpus),
+                OutputPath = parsed.GetValue(output_),
+                DynamicMasking = parsed.GetValue(dynamic),
+                SaveEvery = parsed.GetValue(saveEvery),
+            };
+            return Train(options, console, output);
+        });
+    }
+
+    private static int Train(TrainingOptions options, IAnsiConsole console, TextWriter output)
+    {
+        var run = TrainingRun.Start(TinyBert.Create, TinyBert.MaxLen, TinyBert.MaxPred, options);
+        var c = run.Model.Config;
+        output.WriteLine($"Training {c.Name} ({c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, vocabulary {c.VocabSize}) " +
+            $"on {run.Data.Samples.Count} sentence pairs for {options.Epochs} epochs.");
+        output.WriteLine($"Run folder: {Path.GetRelativePath(Environment.CurrentDirectory, run.Folder.Path)}");
+
+        var result = console.Profile.Capabilities.Interactive
+            ? TrainWithProgressBar(run, options.Epochs, console)
+            : TrainWithLogLines(run, options.Epochs, output);
+
+        output.WriteLine();
+        output.Write(SamplePrediction.Table(result.Predictions, run.Data.Vocabulary));
+        int words = result.Predictions.Sum(p => p.ActualIds.Length);
+        int wordsRight = result.Predictions.Sum(p => p.PredictedIds.Zip(p.ActualIds).Count(x => x.First == x.Second));
+        int flagsRight = result.Predictions.Count(p => p.PredictedIsNext == p.ActualIsNext);
+        output.WriteLine();
+        output.WriteLine($"Masked words right: {wordsRight}/{words}. IsNext right: {flagsRight}/{result.Predictions.Count}. Loss {result.Final.Loss.ToString("F4", CultureInfo.InvariantCulture)}.");
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
+        return 0;
+    }
+
+    private static TrainingResult TrainWithProgressBar(TrainingRun run, int epochs, IAnsiConsole console)
+    {
+        TrainingResult? result = null;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("loss", maxValue: Math.Max(1, epochs));
+                int every = Math.Max(1, epochs / 200);
+                result = run.Train(m =>
+                {
+                    if (m.Epoch % every == 0 || m.Epoch == epochs)
+                    {
+                        task.Value = m.Epoch;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch,5}  loss {m.Loss:F4}");
+                    }
+                });
+                task.Value = task.MaxValue;
+            });
+        return result!;
+    }
+
+    private static TrainingResult TrainWithLogLines(TrainingRun run, int epochs, TextWriter output)
+    {
+        int every = Math.Max(1, epochs / 10);
+        return run.Train(m =>
+        {
+            if (m.Epoch % every == 0 || m.Epoch == epochs)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch,5}/{epochs}  loss {m.Loss:F4}  mlm {m.MlmLoss:F4}  nsp {m.NspLoss:F4}"));
+            }
+        });
+    }
+}

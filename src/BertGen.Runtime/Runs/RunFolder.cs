@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using BertGen.Checkpoints;
+using BertGen.Data;
+using BertGen.IO;
+using BertGen.Training;
+
+namespace BertGen.Runs;
+
+/// <summary>
+/// The folder of one training run (SPEC §5): config.json, vocab.txt, samples.json, metrics.csv, checkpoints/ and
+/// captures/. Every file is written whole or not at all.
+/// </summary>
+public sealed class RunFolder
+{
+    /// <summary>Where runs go when no folder is named.</summary>
+    public const string DefaultRoot = "runs";
+
+    public RunFolder(string path) => Path = System.IO.Path.GetFullPath(path);
+
+    public string Path { get; }
+
+    public string ConfigFile => System.IO.Path.Combine(Path, "config.json");
+
+    public string VocabularyFile => System.IO.Path.Combine(Path, "vocab.txt");
+
+    public string SamplesFile => System.IO.Path.Combine(Path, "samples.json");
+
+    public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
+
+    public string CheckpointsDirectory => System.IO.Path.Combine(Path, "checkpoints");
+
+    public string CapturesDirectory => System.IO.Path.Combine(Path, "captures");
+
+    /// <summary>checkpoints/epoch-000123.safetensors.</summary>
+    public string CheckpointFile(int epoch) =>
+        System.IO.Path.Combine(CheckpointsDirectory, string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors"));
+
+    /// <summary>
+    /// Creates an empty run folder at <paramref name="path"/>, or a new one named after the time under runs/. A folder
+    /// that already holds files is refused: a run never writes over another.
+    /// </summary>
+    /// <exception cref="InputException">The folder is not empty, or cannot be created.</exception>
+    public static RunFolder CreateNew(string? path)
+    {
+        if (path is null)
+        {
+            string stem = System.IO.Path.Combine(DefaultRoot, DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            path = stem;
+            for (int n = 2; Directory.Exists(path); n++)
+            {
+                path = $"{stem}-{n}";
+            }
+        }
+
+        if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
+        {
+            throw new InputException($"'{path}' already exists and is not an empty folder; choose another --out, or remove it first.");
+        }
+
+        try
+        {
+            var folder = new RunFolder(path);
+            Directory.CreateDirectory(folder.CheckpointsDirectory);
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InputException($"cannot create the run folder '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes config.json: the model's configuration and the training settings.</summary>
+    public void WriteConfig(ModelConfig model, TrainingOptions options, string corpus) =>
+        WriteJson(ConfigFile, json =>
+        {
+            json.WriteStartObject();
+            json.WritePropertyName("model");
+            ConfigJson.Write(json, model);
+            json.WriteStartObject("training");
+            json.WriteNumber("epochs", options.Epochs);
+            json.WriteNumber("learningRate", options.Adam.LearningRate);
+            json.WriteNumber("beta1", options.Adam.Beta1);
+            json.WriteNumber("beta2", options.Adam.Beta2);
+            json.WriteNumber("epsilon", options.Adam.Epsilon);
+            json.WriteNumber("seed", options.Seed);
+            json.WriteBoolean("dynamicMasking", options.DynamicMasking);
+            json.WriteNumber("saveEvery", options.SaveEvery);
+            json.WriteString("corpus", corpus);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+
+    /// <summary>Writes vocab.txt: one token a line, line i holding id i.</summary>
+    public void WriteVocabulary(Vocabulary vocabulary) =>
+        AtomicFile.WriteText(VocabularyFile, string.Join('\n', vocabulary.Tokens) + "\n");
+
+    /// <summary>Writes samples.json: per sample its text, masked text, ids, masks and label.</summary>
+    public void WriteSamples(IReadOnlyList<EncodedSample> samples) =>
+        WriteJson(SamplesFile, json =>
+        {
+            json.WriteStartArray();
+            foreach (var s in samples)
+            {
+                json.WriteStartObject();
+                json.WriteString("text", s.Text);
+                json.WriteString("maskedText", s.MaskedText);
+                WriteInts(json, "inputIds", s.InputIds);
+                WriteInts(json, "segmentIds", s.SegmentIds);
+                WriteInts(json, "maskedPositions", s.MaskedPositions);
+                WriteInts(json, "maskedTokens", s.MaskedTokens);
+                json.WriteBoolean("isNext", s.IsNext);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        });
+
+    /// <summary>Writes metrics.csv: one row per epoch.</summary>
+    public void WriteMetrics(IReadOnlyList<EpochMetrics> metrics)
+    {
+        var text = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
+        foreach (var row in metrics)
+        {
+            text.Append(row.ToCsv()).Append('\n');
+        }
+
+        AtomicFile.WriteText(MetricsFile, text.ToString());
+    }
+
+    private static void WriteInts(Utf8JsonWriter json, string name, int[] values)
+    {
+        json.WriteStartArray(name);
+        foreach (int v in values)
+        {
+            json.WriteNumberValue(v);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteJson(string path, Action<Utf8JsonWriter> write) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            write(json);
+            json.Flush();
+            stream.WriteByte((byte)'\n');
+        });
+}

@@ -1,0 +1,88 @@
+using BertGen.Demo.Cli;
+using BertGen.Tests.Support;
+
+namespace BertGen.Tests.Cli;
+
+/// <summary>The console program, run in-process with its output captured.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public void Train_prints_the_summary_table_and_writes_the_run_folder()
+    {
+        using var temp = new TempFolder();
+        var (code, output, error) = Run("train", "--epochs", "40", "--seed", "3", "--out", temp["run"]);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("Training TinyBert (2 layers, 5 heads of 4, dModel 7, dFF 28, vocabulary 42) on 6 sentence pairs for 40 epochs.", output);
+        Assert.Contains("epoch    40/40  loss ", output);
+        Assert.Contains("sample  masked input", output);
+        Assert.Contains("IsNext predicted", output);
+        Assert.Matches(@"Trained 40 epochs \(40 steps\) in [0-9.]+ s: [0-9.]+ µs per step\.", output);
+        Assert.True(File.Exists(Path.Combine(temp["run"], "checkpoints", "epoch-000040.safetensors")));
+    }
+
+    [Fact]
+    public void Help_lists_the_training_options()
+    {
+        var (code, output, _) = Run("--help");
+
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--epochs", "--lr", "--seed", "--corpus", "--out", "--dynamic-masking", "--save-every", "train" })
+        {
+            Assert.Contains(option, output);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--epochs", "many" }, "bertgen: Cannot parse argument 'many' for option '--epochs'")]
+    [InlineData(new[] { "--lr" }, "bertgen: Required argument missing for option: '--lr'")]
+    [InlineData(new[] { "--colour", "red" }, "bertgen: Unrecognized command or argument '--colour'")]
+    [InlineData(new[] { "--seed", "-4" }, "bertgen: Cannot parse argument '-4' for option '--seed'")]
+    [InlineData(new[] { "--lr", "-1" }, "bertgen: --lr is -1; give a positive number such as 0.001.")]
+    [InlineData(new[] { "--epochs", "-5" }, "bertgen: --epochs is -5; give 0 or more.")]
+    [InlineData(new[] { "--corpus", "/no/such/corpus.txt" }, "bertgen: cannot read the corpus '/no/such/corpus.txt'")]
+    public void A_command_line_mistake_is_one_line_and_exit_code_2(string[] args, string message)
+    {
+        var (code, output, error) = Run(args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith(message, error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("   at ", error + output);
+    }
+
+    [Fact]
+    public void A_bad_corpus_line_is_reported_with_its_file_and_line()
+    {
+        using var temp = new TempFolder();
+        string corpus = temp.Write("pairs.txt", "A cat. | A dog. | IsNext\nno label here | at all\n");
+
+        var (code, _, error) = Run("--corpus", corpus, "--out", temp["run"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"bertgen: {corpus}:2: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), found 2.", error.TrimEnd());
+        Assert.False(Directory.Exists(temp["run"]));
+    }
+
+    [Fact]
+    public void A_user_corpus_trains_with_its_own_vocabulary()
+    {
+        using var temp = new TempFolder();
+        string corpus = temp.Write("pairs.txt", "# two pairs\nThe dog barks. | It is loud. | NotNext\nThe bird sings. | It is sweet. | IsNext\n");
+
+        var (code, output, _) = Run("--corpus", corpus, "--epochs", "5", "--out", temp["run"]);
+
+        Assert.Equal(0, code);
+        Assert.Contains("on 2 sentence pairs", output);
+        Assert.Equal(["[PAD]", "[CLS]", "[SEP]", "[MASK]", "the", "dog", "barks", "it", "is", "loud", "bird", "sings", "sweet"], File.ReadAllLines(Path.Combine(temp["run"], "vocab.txt")));
+    }
+
+    internal static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = BertGenCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,94 @@
+using BertGen.Data;
+
+namespace BertGen.Tests.Data;
+
+public sealed class MaskingTests
+{
+    [Fact]
+    public void Samples_are_CLS_first_SEP_second_SEP_padded_with_segment_ids()
+    {
+        var data = TrainingData.Create(Corpus.Default, "default", maxLen: 14, maxPred: 2, new SeededRandom(1));
+        var vocabulary = data.Vocabulary;
+        var sample = data.Samples[2]; // Buy me some milk. Please visit the shop.
+
+        var unmasked = (int[])sample.InputIds.Clone();
+        for (int m = 0; m < sample.MaskedPositions.Length; m++)
+        {
+            if (sample.MaskedTokens[m] != Vocabulary.Pad)
+            {
+                unmasked[sample.MaskedPositions[m]] = sample.MaskedTokens[m];
+            }
+        }
+
+        Assert.Equal("[CLS] buy me some milk [SEP] please visit the shop [SEP] [PAD] [PAD] [PAD]", vocabulary.Decode(unmasked));
+        Assert.Equal([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0], sample.SegmentIds);
+        Assert.True(sample.IsNext);
+        Assert.Equal("Buy me some milk. Please visit the shop.", sample.Text);
+        Assert.Equal(vocabulary.Decode(sample.InputIds), sample.MaskedText);
+    }
+
+    [Theory]
+    [InlineData(2, "a b | c | IsNext", 1)] // 6 tokens: round(0.9) = 1
+    [InlineData(2, "a b c d e | f g h i j | IsNext", 2)] // 13 tokens: round(1.95) = 2
+    [InlineData(5, "a b c d e f g h i j k l | m n o p q r s | IsNext", 3)] // 22 tokens: round(3.3) = 3
+    [InlineData(5, "a b c d e f g h i j k l m n o p | q r s t u v w x y z aa | IsNext", 4)] // 30 tokens: round(4.5) = 4 (to even)
+    [InlineData(1, "a b c d e | f g h i j | IsNext", 1)] // capped by maxPred
+    public void Masked_count_is_fifteen_percent_of_real_tokens_rounded_between_one_and_maxPred(int maxPred, string line, int expected)
+    {
+        var data = TrainingData.Create(Corpus.Parse(line, "t"), "t", maxLen: 32, maxPred: maxPred, new SeededRandom(5));
+        var sample = data.Samples[0];
+
+        Assert.Equal(expected, sample.MaskedTokens.Count(t => t != Vocabulary.Pad));
+        Assert.All(sample.MaskedPositions.Skip(expected), p => Assert.Equal(0, p));
+        Assert.All(sample.MaskedTokens.Skip(expected), t => Assert.Equal(Vocabulary.Pad, t));
+    }
+
+    [Fact]
+    public void Masks_fall_on_words_only_and_follow_the_80_10_10_rule()
+    {
+        var pairs = Corpus.Parse("a b c d e f g h | i j k l m n o | IsNext", "t");
+        var random = new SeededRandom(11);
+        int masked = 0, replaced = 0, kept = 0;
+        for (int round = 0; round < 4000; round++)
+        {
+            var sample = TrainingData.Create(pairs, "t", maxLen: 20, maxPred: 3, random).Samples[0];
+            for (int m = 0; m < 3; m++)
+            {
+                int at = sample.MaskedPositions[m];
+                Assert.NotEqual(0, at); // never [CLS]
+                Assert.True(sample.MaskedTokens[m] >= Vocabulary.FirstWord, "a masked slot holds a word");
+                int now = sample.InputIds[at];
+                Assert.True(now >= Vocabulary.Mask, "never [PAD], [CLS] or [SEP] in a masked slot");
+                if (now == Vocabulary.Mask)
+                {
+                    masked++;
+                }
+                else if (now == sample.MaskedTokens[m])
+                {
+                    kept++;
+                }
+                else
+                {
+                    replaced++;
+                }
+            }
+        }
+
+        // 12000 draws: 80% / 10% / 10%, plus the random words that happen to equal the masked one (1 in 15 of 10%).
+        double total = masked + replaced + kept;
+        Assert.InRange(masked / total, 0.79, 0.81);
+        Assert.InRange(replaced / total, 0.085, 0.105);
+        Assert.InRange(kept / total, 0.095, 0.115);
+    }
+
+    [Fact]
+    public void The_same_seed_masks_the_same_way()
+    {
+        var a = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(42)).Samples;
+        var b = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(42)).Samples;
+        var c = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(43)).Samples;
+
+        Assert.Equal(a.Select(s => s.MaskedText), b.Select(s => s.MaskedText));
+        Assert.NotEqual(a.Select(s => s.MaskedText), c.Select(s => s.MaskedText));
+    }
+}
