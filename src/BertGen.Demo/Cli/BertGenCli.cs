@@ -15,14 +15,20 @@ public static class BertGenCli
     /// <summary>Parses <paramref name="args"/> and runs the command, writing to the given streams.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var console = CreateConsole(output);
+        IAnsiConsole? console = null;
+        ParseResult? parsed = null;
+        var color = new Option<string>("--color") { Description = "Colours in tables and heatmaps: auto, always or never.", DefaultValueFactory = _ => "auto", Recursive = true };
+        color.AcceptOnlyFromAmong("auto", "always", "never");
         var root = new RootCommand($"Train and look inside the {TinyBert.Layers}-layer BERT \"{nameof(TinyBert)}\" whose kernels are generated from bertgen.json.");
-        TrainCommand.Configure(root, console, output);
+        root.Options.Add(color);
+        TrainCommand.Configure(root, Console, output);
         var train = new Command("train", "Train the model (the default command).");
-        TrainCommand.Configure(train, console, output);
+        TrainCommand.Configure(train, Console, output);
         root.Subcommands.Add(train);
+        root.Subcommands.Add(ExploreCommand.Create(Console, output));
 
-        var parsed = root.Parse(args);
+        parsed = root.Parse(args);
+        IAnsiConsole Console() => console ??= CreateConsole(output, parsed?.GetValue(color) ?? "auto");
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"bertgen: {parsed.Errors[0].Message} (see 'bertgen --help')");
@@ -40,15 +46,23 @@ public static class BertGenCli
         }
     }
 
-    private static IAnsiConsole CreateConsole(TextWriter output)
+    private static IAnsiConsole CreateConsole(TextWriter output, string color)
     {
-        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        bool colors = color == "always" || (color == "auto" && terminal);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Ansi = colors ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = colors ? (terminal ? ColorSystemSupport.Detect : ColorSystemSupport.TrueColor) : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!terminal)
+        {
+            // A file or pipe has no width to wrap at; tables keep their rows whole.
+            console.Profile.Width = 4000;
+        }
+
+        return console;
     }
 }

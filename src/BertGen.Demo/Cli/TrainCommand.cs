@@ -10,7 +10,7 @@ namespace BertGen.Demo.Cli;
 internal static class TrainCommand
 {
     /// <summary>Adds the training options and action to <paramref name="command"/>.</summary>
-    public static void Configure(Command command, IAnsiConsole console, TextWriter output)
+    public static void Configure(Command command, Func<IAnsiConsole> console, TextWriter output)
     {
         var defaults = new TrainingOptions();
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
@@ -20,7 +20,9 @@ internal static class TrainCommand
         var output_ = new Option<string?>("--out") { Description = "The run folder to create. Default: a new folder under runs/." };
         var dynamic = new Option<bool>("--dynamic-masking") { Description = "Draw new masks every epoch instead of training on one fixed masking." };
         var saveEvery = new Option<int>("--save-every") { Description = "Also write a checkpoint every N epochs (0: only the first and the last).", DefaultValueFactory = _ => defaults.SaveEvery };
-        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery })
+        var captureEpochs = new Option<int[]>("--capture-epochs") { Description = "Capture every tensor at these epochs, e.g. 0,1,10,100,1000,5000. Default: 0, 1, 3, 10, 30, ... and the last.", CustomParser = ParseEpochs };
+        var captureEvery = new Option<int>("--capture-every") { Description = "Capture every N epochs (with epoch 0 and the last)." };
+        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery })
         {
             command.Options.Add(option);
         }
@@ -36,9 +38,29 @@ internal static class TrainCommand
                 OutputPath = parsed.GetValue(output_),
                 DynamicMasking = parsed.GetValue(dynamic),
                 SaveEvery = parsed.GetValue(saveEvery),
+                CaptureEpochs = parsed.GetResult(captureEpochs) is null ? null : parsed.GetValue(captureEpochs),
+                CaptureEvery = parsed.GetValue(captureEvery),
             };
-            return Train(options, console, output);
+            return Train(options, console(), output);
         });
+    }
+
+    /// <summary>Reads "0,1,10,100" (or "0 1 10") into epochs.</summary>
+    private static int[] ParseEpochs(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var epochs = new List<int>();
+        foreach (var token in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
+            {
+                result.AddError($"--capture-epochs: '{token}' is not an epoch; write whole numbers separated by commas, such as 0,1,10,100.");
+                return [];
+            }
+
+            epochs.Add(epoch);
+        }
+
+        return epochs.ToArray();
     }
 
     private static int Train(TrainingOptions options, IAnsiConsole console, TextWriter output)
@@ -47,7 +69,8 @@ internal static class TrainCommand
         var c = run.Model.Config;
         output.WriteLine($"Training {c.Name} ({c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, vocabulary {c.VocabSize}) " +
             $"on {run.Data.Samples.Count} sentence pairs for {options.Epochs} epochs.");
-        output.WriteLine($"Run folder: {Path.GetRelativePath(Environment.CurrentDirectory, run.Folder.Path)}");
+        output.WriteLine($"Run folder: {Display(run.Folder.Path)}");
+        output.WriteLine(run.CaptureEpochs.Count == 0 ? "Capturing no epochs." : $"Capturing epochs {string.Join(", ", run.CaptureEpochs)}.");
 
         var result = console.Profile.Capabilities.Interactive
             ? TrainWithProgressBar(run, options.Epochs, console)
@@ -64,6 +87,13 @@ internal static class TrainCommand
             CultureInfo.InvariantCulture,
             $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
         return 0;
+    }
+
+    /// <summary>A path relative to the current directory when it lies inside it, else as it is.</summary>
+    internal static string Display(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
     private static TrainingResult TrainWithProgressBar(TrainingRun run, int epochs, IAnsiConsole console)

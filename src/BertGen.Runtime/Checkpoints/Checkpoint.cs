@@ -63,39 +63,3 @@ public static class Checkpoint
     public static int? Epoch(SafeTensorsFile file) =>
         file.Metadata.TryGetValue(EpochKey, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch) ? epoch : null;
 }
-
-/// <summary>A model configuration as the JSON that config.json and checkpoint metadata hold.</summary>
-public static class ConfigJson
-{
-    public static string Serialize(ModelConfig c)
-    {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            Write(json, c);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>Writes the configuration as an object with bertgen.json's keys and the vocabulary size.</summary>
-    public static void Write(Utf8JsonWriter json, ModelConfig c)
-    {
-        json.WriteStartObject();
-        json.WriteString("name", c.Name);
-        json.WriteNumber("maxLen", c.MaxLen);
-        json.WriteNumber("batchSize", c.BatchSize);
-        json.WriteNumber("maxPred", c.MaxPred);
-        json.WriteNumber("layers", c.Layers);
-        json.WriteNumber("heads", c.Heads);
-        json.WriteNumber("dModel", c.DModel);
-        json.WriteNumber("dFF", c.DFF);
-        json.WriteNumber("dK", c.DK);
-        json.WriteNumber("segments", c.Segments);
-        json.WriteBoolean("ffnAddNorm", c.FfnAddNorm);
-        json.WriteBoolean("embeddingLayerNorm", c.EmbeddingLayerNorm);
-        json.WriteNumber("layerNormEps", c.LayerNormEps);
-        json.WriteNumber("vocabSize", c.VocabSize);
-        json.WriteEndObject();
-    }
-}

@@ -158,6 +158,36 @@ public sealed class SafeTensorsFile
     /// <summary>Copies an I32 tensor's values into <paramref name="destination"/>.</summary>
     public void CopyTo(string name, Span<int> destination) => Copy(name, "I32", MemoryMarshal.AsBytes(destination), destination.Length);
 
+    /// <summary>
+    /// <paramref name="count"/> values of a F32 tensor, from the <paramref name="start"/>th (in row-major order):
+    /// one sample of a captured batch, say.
+    /// </summary>
+    public float[] Float32(string name, long start, int count)
+    {
+        var entry = Require(name);
+        if (entry.DType != "F32")
+        {
+            throw Bad(Source, $"tensor '{name}' is {entry.DType}, expected F32");
+        }
+
+        long length = (entry.End - entry.Begin) / 4;
+        if (start < 0 || count < 0 || start + count > length)
+        {
+            throw Bad(Source, $"tensor '{name}' holds {length} values; values {start} to {start + count} were asked for");
+        }
+
+        var values = new float[count];
+        _bytes.AsSpan((int)(_dataStart + entry.Begin + (start * 4)), count * 4).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    /// <summary>A whole F32 tensor's values.</summary>
+    public float[] Float32(string name)
+    {
+        var entry = Require(name);
+        return Float32(name, 0, (int)((entry.End - entry.Begin) / 4));
+    }
+
     /// <summary>A F64 tensor's values.</summary>
     public double[] Float64(string name)
     {

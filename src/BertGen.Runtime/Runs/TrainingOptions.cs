@@ -24,4 +24,10 @@ public sealed record TrainingOptions
 
     /// <summary>The run folder to create, or null for a new folder under runs/.</summary>
     public string? OutputPath { get; init; }
+
+    /// <summary>Epochs whose tensors to capture; null for the default (see <see cref="CaptureSchedule"/>).</summary>
+    public IReadOnlyList<int>? CaptureEpochs { get; init; }
+
+    /// <summary>Also capture every this many epochs (0: none besides <see cref="CaptureEpochs"/>).</summary>
+    public int CaptureEvery { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Training;
@@ -25,9 +26,11 @@ public sealed class TrainingRun
     private readonly TrainingOptions _options;
     private readonly SeededRandom _maskRandom;
     private readonly List<EpochMetrics> _metrics;
+    private readonly SortedSet<int> _captures;
 
-    private TrainingRun(TrainingOptions options, TrainingData data, IBertModel model, RunFolder folder, string corpusName)
+    private TrainingRun(TrainingOptions options, SortedSet<int> captures, TrainingData data, IBertModel model, RunFolder folder, string corpusName)
     {
+        _captures = captures;
         _options = options;
         Data = data;
         Model = model;
@@ -49,6 +52,9 @@ public sealed class TrainingRun
     /// <summary>The corpus file, or "default".</summary>
     public string CorpusName { get; }
 
+    /// <summary>The epochs whose tensors this run captures.</summary>
+    public IReadOnlyCollection<int> CaptureEpochs => _captures;
+
     /// <summary>Metrics of every epoch trained so far.</summary>
     public IReadOnlyList<EpochMetrics> Metrics => _metrics;
 
@@ -64,6 +70,7 @@ public sealed class TrainingRun
     public static TrainingRun Start(Func<int, IBertModel> createModel, int maxLen, int maxPred, TrainingOptions options)
     {
         Validate(options);
+        var captures = CaptureSchedule.Resolve(options);
         var pairs = options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath);
         string corpusName = options.CorpusPath ?? "default";
         var data = TrainingData.Create(pairs, corpusName, maxLen, maxPred, new SeededRandom(MaskSeed(options.Seed)));
@@ -78,7 +85,7 @@ public sealed class TrainingRun
         }
 
         var folder = RunFolder.CreateNew(options.OutputPath);
-        var run = new TrainingRun(options, data, model, folder, corpusName);
+        var run = new TrainingRun(options, captures, data, model, folder, corpusName);
         folder.WriteConfig(model.Config, options, corpusName);
         folder.WriteVocabulary(data.Vocabulary);
         folder.WriteSamples(data.Samples);
@@ -87,13 +94,14 @@ public sealed class TrainingRun
     }
 
     /// <summary>
-    /// Trains for the configured epochs, calling <paramref name="onEpoch"/> after each; then writes metrics.csv and the
-    /// last checkpoint, and returns the trained model's predictions.
+    /// Trains for the configured epochs, calling <paramref name="onEpoch"/> after each and writing the captures and
+    /// checkpoints due; then writes metrics.csv and the last checkpoint, and returns the trained model's predictions.
     /// </summary>
     public TrainingResult Train(Action<EpochMetrics>? onEpoch = null)
     {
+        var recorder = new CaptureRecorder(Trainer, Folder.CapturesDirectory);
         var clock = Stopwatch.StartNew();
-        var checkpointTime = TimeSpan.Zero;
+        var fileTime = new Stopwatch();
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
             if (_options.DynamicMasking && epoch > 1)
@@ -102,19 +110,34 @@ public sealed class TrainingRun
                 Trainer.LoadSamples(Data.Samples);
             }
 
-            var metrics = Trainer.TrainEpoch();
+            bool capture = _captures.Contains(epoch - 1);
+            var metrics = Trainer.TrainEpoch(capture ? recorder.BeforeUpdate : null);
             _metrics.Add(metrics);
             onEpoch?.Invoke(metrics);
-            if (_options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs)
+            if (capture || (_options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs))
             {
-                var saving = Stopwatch.StartNew();
-                Checkpoint.Save(Folder.CheckpointFile(epoch), Model, Trainer.Parameters, epoch);
-                checkpointTime += saving.Elapsed;
+                fileTime.Start();
+                if (capture)
+                {
+                    recorder.WriteAfterStep(epoch - 1, metrics);
+                }
+
+                if (_options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs)
+                {
+                    Checkpoint.Save(Folder.CheckpointFile(epoch), Model, Trainer.Parameters, epoch);
+                }
+
+                fileTime.Stop();
             }
         }
 
-        var elapsed = clock.Elapsed - checkpointTime;
+        var elapsed = clock.Elapsed - fileTime.Elapsed;
         var final = Trainer.Evaluate();
+        if (_captures.Contains(_options.Epochs))
+        {
+            recorder.WriteEvaluated(_options.Epochs, final);
+        }
+
         var predictions = SamplePrediction.FromTrainer(Trainer, Data.Samples);
         Folder.WriteMetrics(_metrics);
         Checkpoint.Save(Folder.CheckpointFile(Trainer.Epoch), Model, Trainer.Parameters, Trainer.Epoch);

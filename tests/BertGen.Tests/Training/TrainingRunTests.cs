@@ -44,7 +44,7 @@ public sealed class TrainingRunTests
         run.Train();
         var folder = run.Folder;
 
-        Assert.Equal(["checkpoints", "config.json", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
+        Assert.Equal(["captures", "checkpoints", "config.json", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
         Assert.Equal(["epoch-000000.safetensors", "epoch-000008.safetensors", "epoch-000016.safetensors", "epoch-000020.safetensors"],
             Directory.GetFiles(folder.CheckpointsDirectory).Select(Path.GetFileName).Order());
         var lines = File.ReadAllLines(folder.MetricsFile);

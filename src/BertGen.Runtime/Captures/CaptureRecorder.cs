@@ -1,0 +1,118 @@
+using System.Globalization;
+using BertGen.Checkpoints;
+using BertGen.Training;
+
+namespace BertGen.Captures;
+
+/// <summary>
+/// Writes what a training step computed at chosen epochs: every activation of every sample, read from the trainer's
+/// arena, and every parameter with its gradient, as one safetensors file per epoch. The capture of epoch E holds the
+/// weights after E epochs and the forward and backward passes made with them (those of step E + 1). Epochs that are
+/// not captured cost nothing: the trainer is given no hook for them.
+/// </summary>
+public sealed class CaptureRecorder
+{
+    private readonly Trainer _trainer;
+    private readonly string _directory;
+    private readonly float[] _parameters;
+    private readonly float[] _gradients;
+
+    public CaptureRecorder(Trainer trainer, string directory)
+    {
+        _trainer = trainer;
+        _directory = directory;
+        _parameters = new float[trainer.Parameters.Length];
+        _gradients = new float[trainer.Parameters.Length];
+        BeforeUpdate = Record;
+    }
+
+    /// <summary>
+    /// The trainer's hook for a captured epoch: keeps the weights as they were before the epoch's first update and
+    /// sums the gradients of its batches.
+    /// </summary>
+    public Action<int> BeforeUpdate { get; }
+
+    /// <summary>
+    /// Writes the capture of <paramref name="epoch"/> from the trainer as it stands after <see cref="Trainer.Evaluate"/>
+    /// (for the last epoch, which no training step follows).
+    /// </summary>
+    public void WriteEvaluated(int epoch, EpochMetrics metrics) => Write(epoch, metrics, _trainer.Parameters, _trainer.Gradients);
+
+    /// <summary>Writes the capture of <paramref name="epoch"/> after a training epoch that ran with <see cref="BeforeUpdate"/>.</summary>
+    public void WriteAfterStep(int epoch, EpochMetrics forwardMetrics) => Write(epoch, forwardMetrics, _parameters, _gradients);
+
+    /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
+    private IEnumerable<SafeTensorData> Inputs()
+    {
+        var c = _trainer.Model.Config;
+        int samples = _trainer.SampleCount;
+        var ids = new int[samples * c.MaxLen];
+        var segs = new int[samples * c.MaxLen];
+        var positions = new int[samples * c.MaxPred];
+        var tokens = new int[samples * c.MaxPred];
+        var isNext = new int[samples];
+        int at = 0;
+        foreach (var batch in _trainer.Batches)
+        {
+            batch.InputIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
+            batch.SegmentIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
+            batch.MaskedPositions.AsSpan(0, batch.Count * c.MaxPred).CopyTo(positions.AsSpan(at * c.MaxPred));
+            batch.MaskedTokens.AsSpan(0, batch.Count * c.MaxPred).CopyTo(tokens.AsSpan(at * c.MaxPred));
+            batch.IsNext.AsSpan(0, batch.Count).CopyTo(isNext.AsSpan(at));
+            at += batch.Count;
+        }
+
+        yield return SafeTensorData.Of(CaptureNames.Input("input_ids"), [samples, c.MaxLen], ids);
+        yield return SafeTensorData.Of(CaptureNames.Input("segment_ids"), [samples, c.MaxLen], segs);
+        yield return SafeTensorData.Of(CaptureNames.Input("masked_positions"), [samples, c.MaxPred], positions);
+        yield return SafeTensorData.Of(CaptureNames.Input("masked_tokens"), [samples, c.MaxPred], tokens);
+        yield return SafeTensorData.Of(CaptureNames.Input("is_next"), [samples], isNext);
+    }
+
+    private void Record(int batch)
+    {
+        if (batch == 0)
+        {
+            _trainer.Parameters.CopyTo(_parameters, 0);
+            Array.Clear(_gradients);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Add(_gradients, _trainer.Gradients, _gradients);
+    }
+
+    private void Write(int epoch, EpochMetrics metrics, float[] parameters, float[] gradients)
+    {
+        var model = _trainer.Model;
+        int samples = _trainer.SampleCount;
+        var tensors = new List<SafeTensorData>();
+        foreach (var tensor in model.Activations)
+        {
+            var values = new float[samples * tensor.Length];
+            for (int s = 0; s < samples; s++)
+            {
+                tensor.Of(_trainer.SampleActivations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
+            }
+
+            tensors.Add(SafeTensorData.Of(CaptureNames.Activation(tensor.Name, tensor.Layer), [samples, .. tensor.Shape], values));
+        }
+
+        tensors.AddRange(Inputs());
+        foreach (var tensor in model.Parameters)
+        {
+            tensors.Add(SafeTensorData.Of(CaptureNames.Parameter(tensor.Name), tensor.Shape, parameters, tensor.Offset));
+            tensors.Add(SafeTensorData.Of(CaptureNames.Gradient(tensor.Name), tensor.Shape, gradients, tensor.Offset));
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
+            [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
+            ["bertgen.samples"] = samples.ToString(CultureInfo.InvariantCulture),
+            ["bertgen.loss"] = metrics.Loss.ToString("R", CultureInfo.InvariantCulture),
+            ["bertgen.mlm_loss"] = metrics.MlmLoss.ToString("R", CultureInfo.InvariantCulture),
+            ["bertgen.nsp_loss"] = metrics.NspLoss.ToString("R", CultureInfo.InvariantCulture),
+        };
+        Directory.CreateDirectory(_directory);
+        SafeTensorsFile.Write(Path.Combine(_directory, CaptureNames.File(epoch)), tensors, metadata);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+using BertGen.Captures;
+using BertGen.Checkpoints;
+using BertGen.Data;
+using BertGen.Runs;
+using BertGen.Training;
+
+namespace BertGen.Explore;
+
+/// <summary>A finished (or running) training run read back from its folder: configuration, vocabulary, samples, metrics, captures.</summary>
+public sealed class RunArchive
+{
+    private readonly Dictionary<int, CaptureFile> _captures = new();
+    private IReadOnlyList<EpochMetrics>? _metrics;
+
+    private RunArchive(RunFolder folder, ModelConfig config, Vocabulary vocabulary, IReadOnlyList<EncodedSample> samples, IReadOnlyList<int> capturedEpochs)
+    {
+        Folder = folder;
+        Config = config;
+        Vocabulary = vocabulary;
+        Samples = samples;
+        CapturedEpochs = capturedEpochs;
+    }
+
+    public RunFolder Folder { get; }
+
+    public ModelConfig Config { get; }
+
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>The samples as first masked (samples.json).</summary>
+    public IReadOnlyList<EncodedSample> Samples { get; }
+
+    /// <summary>Epochs with a capture file, in order.</summary>
+    public IReadOnlyList<int> CapturedEpochs { get; }
+
+    /// <summary>Every row of metrics.csv (empty while the run has not finished).</summary>
+    public IReadOnlyList<EpochMetrics> Metrics => _metrics ??= ReadMetrics();
+
+    /// <summary>Opens the run at <paramref name="path"/>, or the newest run under runs/ when it is null.</summary>
+    /// <exception cref="InputException">There is no such run, or one of its files is unreadable.</exception>
+    public static RunArchive Open(string? path)
+    {
+        var folder = new RunFolder(path ?? Newest());
+        if (!File.Exists(folder.ConfigFile))
+        {
+            string runs = Listing();
+            throw new InputException(Directory.Exists(folder.Path)
+                ? $"'{path}' is not a run folder: it has no config.json.{runs}"
+                : $"there is no run '{path}'.{runs}");
+        }
+
+        var config = ReadConfig(folder.ConfigFile);
+        Vocabulary vocabulary;
+        try
+        {
+            vocabulary = new Vocabulary(File.ReadAllLines(folder.VocabularyFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{folder.VocabularyFile}': {e.Message}", e);
+        }
+        catch (FormatException e)
+        {
+            throw new InputException($"'{folder.VocabularyFile}': {e.Message}", e);
+        }
+
+        var samples = ReadSamples(folder.SamplesFile);
+        var epochs = Directory.Exists(folder.CapturesDirectory)
+            ? Directory.EnumerateFiles(folder.CapturesDirectory).Select(f => CaptureNames.EpochOf(Path.GetFileName(f))).OfType<int>().Order().ToList()
+            : new List<int>();
+        return new RunArchive(folder, config, vocabulary, samples, epochs);
+    }
+
+    /// <summary>The capture of <paramref name="epoch"/>.</summary>
+    /// <exception cref="InputException">That epoch was not captured; the message lists those that were.</exception>
+    public CaptureFile Capture(int epoch)
+    {
+        if (!CapturedEpochs.Contains(epoch))
+        {
+            throw new InputException(CapturedEpochs.Count == 0
+                ? $"epoch {epoch} was not captured: this run has no captures."
+                : $"epoch {epoch} was not captured; captured epochs: {string.Join(", ", CapturedEpochs)}.");
+        }
+
+        if (!_captures.TryGetValue(epoch, out var capture))
+        {
+            capture = CaptureFile.Read(Path.Combine(Folder.CapturesDirectory, CaptureNames.File(epoch)), Config);
+            _captures[epoch] = capture;
+        }
+
+        return capture;
+    }
+
+    /// <summary>The newest run folder under runs/ (by the time its config.json was written).</summary>
+    private static string Newest()
+    {
+        var runs = Runs();
+        return runs.Count > 0
+            ? runs[^1]
+            : throw new InputException($"there are no runs under '{Path.GetFullPath(RunFolder.DefaultRoot)}'; train one first with 'bertgen train'.");
+    }
+
+    private static List<string> Runs() =>
+        Directory.Exists(RunFolder.DefaultRoot)
+            ? Directory.EnumerateDirectories(RunFolder.DefaultRoot)
+                .Where(d => File.Exists(Path.Combine(d, "config.json")))
+                .OrderBy(d => File.GetLastWriteTimeUtc(Path.Combine(d, "config.json")))
+                .ThenBy(d => d, StringComparer.Ordinal)
+                .ToList()
+            : new List<string>();
+
+    private static string Listing()
+    {
+        var runs = Runs();
+        return runs.Count == 0 ? $" There are no runs under '{RunFolder.DefaultRoot}'." : $" Runs: {string.Join(", ", runs.TakeLast(10))}.";
+    }
+
+    private static ModelConfig ReadConfig(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return ConfigJson.Read(doc.RootElement.GetProperty("model"));
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{path}' is not a BertGen config.json: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{path}': {e.Message}", e);
+        }
+    }
+
+    private static List<EncodedSample> ReadSamples(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.EnumerateArray().Select(s => new EncodedSample(
+                s.GetProperty("text").GetString()!,
+                s.GetProperty("maskedText").GetString()!,
+                Ints(s.GetProperty("inputIds")),
+                Ints(s.GetProperty("segmentIds")),
+                Ints(s.GetProperty("maskedPositions")),
+                Ints(s.GetProperty("maskedTokens")),
+                s.GetProperty("isNext").GetBoolean())).ToList();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{path}' is not a BertGen samples.json: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{path}': {e.Message}", e);
+        }
+    }
+
+    private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+    private IReadOnlyList<EpochMetrics> ReadMetrics()
+    {
+        if (!File.Exists(Folder.MetricsFile))
+        {
+            return [];
+        }
+
+        var rows = new List<EpochMetrics>();
+        foreach (var line in File.ReadLines(Folder.MetricsFile).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length != 6)
+            {
+                throw new InputException($"'{Folder.MetricsFile}': line {rows.Count + 2} does not have 6 fields.");
+            }
+
+            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+            rows.Add(new EpochMetrics(int.Parse(f[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), D(5)));
+        }
+
+        return rows;
+    }
+}
