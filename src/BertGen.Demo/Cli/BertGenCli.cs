@@ -26,6 +26,8 @@ public static class BertGenCli
         TrainCommand.Configure(train, Console, output);
         root.Subcommands.Add(train);
         root.Subcommands.Add(ExploreCommand.Create(Console, output));
+        root.Subcommands.Add(PredictCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
 
         parsed = root.Parse(args);
         IAnsiConsole Console() => console ??= CreateConsole(output, parsed?.GetValue(color) ?? "auto");
@@ -43,6 +45,21 @@ public static class BertGenCli
         {
             error.WriteLine($"bertgen: {e.Message}");
             return InputError;
+        }
+        catch (TrainingDivergedException e)
+        {
+            error.WriteLine($"bertgen: {e.Message}");
+            return TrainingDivergedException.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"bertgen: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("BERTGEN_DEBUG") is null)
+        {
+            error.WriteLine($"bertgen: unexpected {e.GetType().Name}: {e.Message} (set BERTGEN_DEBUG=1 to see where)");
+            return 1;
         }
     }
 

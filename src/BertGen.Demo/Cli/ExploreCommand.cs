@@ -36,7 +36,7 @@ internal static class ExploreCommand
             var epochs = explorer.Run.CapturedEpochs;
             int at = parsed.GetValue(epoch) ?? (epochs.Count > 0 ? epochs[^1] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every."));
             string? name = parsed.GetValue(tensor);
-            int[]? pair = parsed.GetResult(compare) is null ? null : parsed.GetValue(compare);
+            int[]? pair = parsed.GetResult(compare) is { Implicit: false } ? parsed.GetValue(compare) : null;
             if (parsed.GetValue(walkthrough))
             {
                 output.Write(Walkthrough.Create(explorer, parsed.GetValue(sample), at).ToText());

@@ -22,13 +22,32 @@ internal static class TrainCommand
         var saveEvery = new Option<int>("--save-every") { Description = "Also write a checkpoint every N epochs (0: only the first and the last).", DefaultValueFactory = _ => defaults.SaveEvery };
         var captureEpochs = new Option<int[]>("--capture-epochs") { Description = "Capture every tensor at these epochs, e.g. 0,1,10,100,1000,5000. Default: 0, 1, 3, 10, 30, ... and the last.", CustomParser = ParseEpochs };
         var captureEvery = new Option<int>("--capture-every") { Description = "Capture every N epochs (with epoch 0 and the last)." };
-        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery })
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its newest checkpoint, up to --epochs in all." };
+        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery, resume })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parsed =>
         {
+            if (parsed.GetValue(resume) is { } path)
+            {
+                var fixedByRun = new Option[] { lr, seed, corpus, output_, dynamic }.FirstOrDefault(o => Given(parsed, o));
+                if (fixedByRun is not null)
+                {
+                    throw new InputException($"{fixedByRun.Name} cannot be changed when resuming; the run keeps the settings in its config.json.");
+                }
+
+                var resumed = TrainingRun.Resume(
+                    TinyBert.Create,
+                    path,
+                    Given(parsed, epochs) ? parsed.GetValue(epochs) : null,
+                    parsed.GetValue(saveEvery),
+                    Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
+                    parsed.GetValue(captureEvery));
+                return Train(resumed, console(), output);
+            }
+
             var options = defaults with
             {
                 Epochs = parsed.GetValue(epochs),
@@ -38,12 +57,15 @@ internal static class TrainCommand
                 OutputPath = parsed.GetValue(output_),
                 DynamicMasking = parsed.GetValue(dynamic),
                 SaveEvery = parsed.GetValue(saveEvery),
-                CaptureEpochs = parsed.GetResult(captureEpochs) is null ? null : parsed.GetValue(captureEpochs),
+                CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
                 CaptureEvery = parsed.GetValue(captureEvery),
             };
-            return Train(options, console(), output);
+            return Train(TrainingRun.Start(TinyBert.Create, TinyBert.MaxLen, TinyBert.MaxPred, options), console(), output);
         });
     }
+
+    /// <summary>Whether the option was written on the command line (not merely defaulted).</summary>
+    private static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
 
     /// <summary>Reads "0,1,10,100" (or "0 1 10") into epochs.</summary>
     private static int[] ParseEpochs(System.CommandLine.Parsing.ArgumentResult result)
@@ -63,18 +85,31 @@ internal static class TrainCommand
         return epochs.ToArray();
     }
 
-    private static int Train(TrainingOptions options, IAnsiConsole console, TextWriter output)
+    private static int Train(TrainingRun run, IAnsiConsole console, TextWriter output)
     {
-        var run = TrainingRun.Start(TinyBert.Create, TinyBert.MaxLen, TinyBert.MaxPred, options);
         var c = run.Model.Config;
+        int epochs = run.Options.Epochs;
         output.WriteLine($"Training {c.Name} ({c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, vocabulary {c.VocabSize}) " +
-            $"on {run.Data.Samples.Count} sentence pairs for {options.Epochs} epochs.");
+            $"on {run.Data.Samples.Count} sentence pairs " + (run.Trainer.Epoch == 0 ? $"for {epochs} epochs." : $"from epoch {run.Trainer.Epoch} to {epochs}."));
         output.WriteLine($"Run folder: {Display(run.Folder.Path)}");
         output.WriteLine(run.CaptureEpochs.Count == 0 ? "Capturing no epochs." : $"Capturing epochs {string.Join(", ", run.CaptureEpochs)}.");
 
+        using var stop = new InterruptSignal(output);
         var result = console.Profile.Capabilities.Interactive
-            ? TrainWithProgressBar(run, options.Epochs, console)
-            : TrainWithLogLines(run, options.Epochs, output);
+            ? TrainWithProgressBar(run, epochs, console, stop.Token)
+            : TrainWithLogLines(run, epochs, output, stop.Token);
+
+        switch (result.Outcome)
+        {
+            case TrainingOutcome.Interrupted:
+                output.WriteLine($"Interrupted after epoch {result.LastEpoch}; saved {Display(result.Checkpoint)}.");
+                output.WriteLine($"Resume with: bertgen train --resume {Display(run.Folder.Path)} --epochs {epochs}");
+                return InterruptSignal.ExitCode;
+            case TrainingOutcome.Diverged:
+                throw new TrainingDivergedException(
+                    $"the loss is not finite at epoch {result.LastEpoch} ({result.Final.Loss.ToString(CultureInfo.InvariantCulture)}); training stopped. " +
+                    $"The last good checkpoint is {Display(result.Checkpoint)}; try a smaller --lr.");
+        }
 
         output.WriteLine();
         output.Write(SamplePrediction.Table(result.Predictions, run.Data.Vocabulary));
@@ -86,6 +121,7 @@ internal static class TrainCommand
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
+        output.WriteLine($"Checkpoint: {Display(result.Checkpoint)}");
         return 0;
     }
 
@@ -96,7 +132,7 @@ internal static class TrainCommand
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
-    private static TrainingResult TrainWithProgressBar(TrainingRun run, int epochs, IAnsiConsole console)
+    private static TrainingResult TrainWithProgressBar(TrainingRun run, int epochs, IAnsiConsole console, CancellationToken stop)
     {
         TrainingResult? result = null;
         console.Progress()
@@ -104,6 +140,7 @@ internal static class TrainCommand
             .Start(context =>
             {
                 var task = context.AddTask("loss", maxValue: Math.Max(1, epochs));
+                task.Value = run.Trainer.Epoch;
                 int every = Math.Max(1, epochs / 200);
                 result = run.Train(m =>
                 {
@@ -112,13 +149,13 @@ internal static class TrainCommand
                         task.Value = m.Epoch;
                         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch,5}  loss {m.Loss:F4}");
                     }
-                });
-                task.Value = task.MaxValue;
+                }, stop);
+                task.Value = run.Trainer.Epoch;
             });
         return result!;
     }
 
-    private static TrainingResult TrainWithLogLines(TrainingRun run, int epochs, TextWriter output)
+    private static TrainingResult TrainWithLogLines(TrainingRun run, int epochs, TextWriter output, CancellationToken stop)
     {
         int every = Math.Max(1, epochs / 10);
         return run.Train(m =>
@@ -127,6 +164,6 @@ internal static class TrainCommand
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch,5}/{epochs}  loss {m.Loss:F4}  mlm {m.MlmLoss:F4}  nsp {m.NspLoss:F4}"));
             }
-        });
+        }, stop);
     }
 }

@@ -53,10 +53,29 @@ public static class Checkpoint
                 throw new InputException($"'{file.Source}': tensor '{tensor.Name}' is {entry.DType}; BertGen checkpoints hold F32.");
             }
 
-            file.CopyTo(tensor.Name, tensor.Of(parameters.AsSpan()));
+            var values = tensor.Of(parameters.AsSpan());
+            file.CopyTo(tensor.Name, values);
+            int bad = FirstNonFinite(values);
+            if (bad >= 0)
+            {
+                throw new InputException($"'{file.Source}': tensor '{tensor.Name}' holds {values[bad]} at index {bad}; a checkpoint's weights must be finite.");
+            }
         }
 
         return parameters;
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The epoch a checkpoint records, or null.</summary>

@@ -31,6 +31,12 @@ public readonly record struct SafeTensorData(string Name, int[] Shape, float[]? 
 /// </summary>
 public sealed class SafeTensorsFile
 {
+    /// <summary>
+    /// Metadata key of the SHA-256 of the data section. BertGen writes it and checks it on reading, so a flipped bit in
+    /// the values is found; files from other tools, which lack it, are read without the check.
+    /// </summary>
+    public const string DataHashKey = "bertgen.data_sha256";
+
     /// <summary>Headers larger than this are refused, as the reference implementation does.</summary>
     public const long MaxHeaderLength = 100_000_000;
 
@@ -143,6 +149,12 @@ public sealed class SafeTensorsFile
             }
         }
 
+        if (metadata.TryGetValue(DataHashKey, out var hash)
+            && !string.Equals(hash, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan((int)dataStart))), StringComparison.Ordinal))
+        {
+            throw Bad(source, "its data does not match the checksum in its header (the file is damaged)");
+        }
+
         return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
     }
 
@@ -209,14 +221,25 @@ public sealed class SafeTensorsFile
     /// <summary>Writes tensors and metadata to <paramref name="path"/>, whole or not at all.</summary>
     public static void Write(string path, IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("safetensors files are little-endian; this machine is not.");
+        }
+
+        using var hasher = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var t in tensors)
+        {
+            hasher.AppendData(Bytes(t));
+        }
+
+        var withHash = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [DataHashKey] = Convert.ToHexStringLower(hasher.GetHashAndReset()) };
         var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
         {
             json.WriteStartObject();
-            if (metadata is { Count: > 0 })
             {
                 json.WriteStartObject("__metadata__");
-                foreach (var (key, value) in metadata)
+                foreach (var (key, value) in withHash)
                 {
                     json.WriteString(key, value);
                 }
@@ -262,26 +285,17 @@ public sealed class SafeTensorsFile
             header.CopyTo(stream);
             foreach (var t in tensors)
             {
-                int count = checked((int)t.Count);
-                if (!BitConverter.IsLittleEndian)
-                {
-                    throw new PlatformNotSupportedException("safetensors files are little-endian; this machine is not.");
-                }
-
-                if (t.Float32 is not null)
-                {
-                    stream.Write(MemoryMarshal.AsBytes(t.Float32.AsSpan(t.Offset, count)));
-                }
-                else if (t.Float64 is not null)
-                {
-                    stream.Write(MemoryMarshal.AsBytes(t.Float64.AsSpan(t.Offset, count)));
-                }
-                else
-                {
-                    stream.Write(MemoryMarshal.AsBytes(t.Int32!.AsSpan(t.Offset, count)));
-                }
+                stream.Write(Bytes(t));
             }
         });
+    }
+
+    private static ReadOnlySpan<byte> Bytes(SafeTensorData t)
+    {
+        int count = checked((int)t.Count);
+        return t.Float32 is not null ? MemoryMarshal.AsBytes(t.Float32.AsSpan(t.Offset, count))
+            : t.Float64 is not null ? MemoryMarshal.AsBytes(t.Float64.AsSpan(t.Offset, count))
+            : MemoryMarshal.AsBytes(t.Int32!.AsSpan(t.Offset, count));
     }
 
     private void Copy(string name, string dtype, Span<byte> destination, int count)

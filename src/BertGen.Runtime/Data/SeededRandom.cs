@@ -16,6 +16,30 @@ public sealed class SeededRandom
         _s3 = SplitMix(ref seed);
     }
 
+    private SeededRandom(ulong s0, ulong s1, ulong s2, ulong s3) => (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+
+    /// <summary>The generator's whole state, to continue the same stream later (<see cref="FromState"/>).</summary>
+    public string State => string.Join(',', new[] { _s0, _s1, _s2, _s3 }.Select(x => x.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>A generator that continues where the one whose <see cref="State"/> this is stopped.</summary>
+    /// <exception cref="FormatException">The text is not a state.</exception>
+    public static SeededRandom FromState(string state)
+    {
+        var parts = state.Split(',');
+        if (parts.Length != 4)
+        {
+            throw new FormatException($"'{state}' is not a random generator's state.");
+        }
+
+        var x = parts.Select(p => ulong.Parse(p, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        if (x.All(v => v == 0))
+        {
+            throw new FormatException("an all-zero state is not a state of this generator.");
+        }
+
+        return new SeededRandom(x[0], x[1], x[2], x[3]);
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -6,7 +6,7 @@ public sealed class TrainingData
     private readonly SampleEncoder _encoder;
     private readonly string _source;
 
-    private TrainingData(IReadOnlyList<SentencePair> pairs, string source, Vocabulary vocabulary, SampleEncoder encoder, EncodedSample[] samples)
+    private TrainingData(IReadOnlyList<SentencePair>? pairs, string source, Vocabulary vocabulary, SampleEncoder encoder, EncodedSample[] samples)
     {
         Pairs = pairs;
         _source = source;
@@ -15,7 +15,8 @@ public sealed class TrainingData
         Samples = samples;
     }
 
-    public IReadOnlyList<SentencePair> Pairs { get; }
+    /// <summary>The corpus pairs, or null for data restored without them (which cannot be masked again).</summary>
+    public IReadOnlyList<SentencePair>? Pairs { get; }
 
     public Vocabulary Vocabulary { get; }
 
@@ -35,7 +36,24 @@ public sealed class TrainingData
         return new TrainingData(pairs, source, vocabulary, encoder, samples);
     }
 
+    /// <summary>
+    /// Training data as a run folder saved it: its vocabulary and masked samples, with the corpus pairs when new masks
+    /// are to be drawn later.
+    /// </summary>
+    /// <exception cref="InputException">The pairs and samples do not match.</exception>
+    public static TrainingData Restore(
+        IReadOnlyList<SentencePair>? pairs, string source, Vocabulary vocabulary, IReadOnlyList<EncodedSample> samples, int maxLen, int maxPred)
+    {
+        if (pairs is not null && pairs.Count != samples.Count)
+        {
+            throw new InputException($"{source} has {pairs.Count} pairs, but the run trained on {samples.Count}.");
+        }
+
+        return new TrainingData(pairs, source, vocabulary, new SampleEncoder(vocabulary, maxLen, maxPred), samples.ToArray());
+    }
+
     /// <summary>Draws new masks for every sample (dynamic masking).</summary>
     public void Remask(SeededRandom random) =>
-        Samples = Pairs.Select(p => _encoder.Encode(p, _source, random)).ToArray();
+        Samples = (Pairs ?? throw new InvalidOperationException("This data was restored without its corpus and cannot be masked again."))
+            .Select(p => _encoder.Encode(p, _source, random)).ToArray();
 }

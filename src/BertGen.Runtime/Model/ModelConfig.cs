@@ -19,4 +19,7 @@ public sealed record ModelConfig(
 {
     /// <summary>Width of q, k, v and the context: heads * dK.</summary>
     public int DAttn => Heads * DK;
+
+    /// <summary>Whether two configurations describe the same model, whatever its type is called.</summary>
+    public bool SameShape(ModelConfig other) => this with { Name = other.Name } == other;
 }

@@ -37,6 +37,17 @@ public sealed class RunFolder
     public string CheckpointFile(int epoch) =>
         System.IO.Path.Combine(CheckpointsDirectory, string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors"));
 
+    /// <summary>The epochs that have a checkpoint with its optimizer state beside it, in order.</summary>
+    public IReadOnlyList<int> ResumableEpochs() =>
+        Directory.Exists(CheckpointsDirectory)
+            ? Directory.EnumerateFiles(CheckpointsDirectory, "epoch-*.safetensors")
+                .Select(f => Captures.CaptureNames.EpochOf(System.IO.Path.GetFileName(f)))
+                .OfType<int>()
+                .Where(e => File.Exists(Checkpoints.OptimizerCheckpoint.PathFor(CheckpointFile(e))))
+                .Order()
+                .ToList()
+            : [];
+
     /// <summary>
     /// Creates an empty run folder at <paramref name="path"/>, or a new one named after the time under runs/. A folder
     /// that already holds files is refused: a run never writes over another.
@@ -117,10 +128,15 @@ public sealed class RunFolder
             json.WriteEndArray();
         });
 
-    /// <summary>Writes metrics.csv: one row per epoch.</summary>
-    public void WriteMetrics(IReadOnlyList<EpochMetrics> metrics)
+    /// <summary>Writes metrics.csv: the rows kept from before a resume, as they were, then one row per epoch since.</summary>
+    public void WriteMetrics(IReadOnlyList<string> earlierRows, IReadOnlyList<EpochMetrics> metrics)
     {
         var text = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
+        foreach (var row in earlierRows)
+        {
+            text.Append(row).Append('\n');
+        }
+
         foreach (var row in metrics)
         {
             text.Append(row.ToCsv()).Append('\n');

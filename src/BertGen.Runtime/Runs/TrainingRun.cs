@@ -1,47 +1,72 @@
 using System.Diagnostics;
+using System.Text.Json;
 using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
+using BertGen.Explore;
 using BertGen.Training;
 
 namespace BertGen.Runs;
 
+/// <summary>How a run's training ended.</summary>
+public enum TrainingOutcome
+{
+    /// <summary>Every epoch was trained.</summary>
+    Completed,
+
+    /// <summary>Stopped on request after an epoch; a checkpoint of that epoch was saved.</summary>
+    Interrupted,
+
+    /// <summary>The loss or the weights stopped being finite; the last good checkpoint was kept.</summary>
+    Diverged,
+}
+
 /// <summary>How a training run ended: timing, the last epoch's metrics and the trained model's predictions.</summary>
-/// <param name="Epochs">Epochs trained.</param>
-/// <param name="Steps">Training steps (forward, backward, Adam) taken: epochs times batches.</param>
+/// <param name="Outcome">Whether training completed, was interrupted or diverged.</param>
+/// <param name="Epochs">Epochs trained in this call.</param>
+/// <param name="LastEpoch">The epoch training stopped at (for a diverged run, the one whose loss was not finite).</param>
+/// <param name="Steps">Training steps (forward, backward, Adam) taken in this call: epochs times batches.</param>
 /// <param name="Elapsed">Time spent in the training loop, files excluded.</param>
-/// <param name="Final">Loss and accuracy of the trained weights over every sample.</param>
-/// <param name="Predictions">Each sample's predictions with the trained weights.</param>
-public sealed record TrainingResult(int Epochs, long Steps, TimeSpan Elapsed, EpochMetrics Final, IReadOnlyList<SamplePrediction> Predictions)
+/// <param name="Checkpoint">The newest checkpoint of good weights.</param>
+/// <param name="Final">Loss and accuracy of the trained weights over every sample (completed runs).</param>
+/// <param name="Predictions">Each sample's predictions with the trained weights (completed runs; else empty).</param>
+public sealed record TrainingResult(
+    TrainingOutcome Outcome, int Epochs, int LastEpoch, long Steps, TimeSpan Elapsed, string Checkpoint, EpochMetrics Final, IReadOnlyList<SamplePrediction> Predictions)
 {
     public double MicrosecondsPerStep => Steps == 0 ? 0 : Elapsed.TotalMicroseconds / Steps;
 }
 
 /// <summary>
 /// One training run from start to end: reads the corpus, builds the vocabulary and the masked samples, creates the
-/// model and its run folder, trains, and writes the folder's files (SPEC §5).
+/// model and its run folder, trains, and writes the folder's files (SPEC §5). A run can be resumed from its newest
+/// checkpoint and goes on exactly as if it had not stopped.
 /// </summary>
 public sealed class TrainingRun
 {
     private readonly TrainingOptions _options;
     private readonly SeededRandom _maskRandom;
     private readonly List<EpochMetrics> _metrics;
+    private readonly IReadOnlyList<string> _earlierMetrics;
     private readonly SortedSet<int> _captures;
+    private string _checkpoint;
 
-    private TrainingRun(TrainingOptions options, SortedSet<int> captures, TrainingData data, IBertModel model, RunFolder folder, string corpusName)
+    private TrainingRun(
+        TrainingOptions options, SortedSet<int> captures, TrainingData data, Trainer trainer, RunFolder folder, string corpusName,
+        SeededRandom maskRandom, IReadOnlyList<string> earlierMetrics, string checkpoint)
     {
-        _captures = captures;
         _options = options;
+        _captures = captures;
         Data = data;
-        Model = model;
+        Trainer = trainer;
         Folder = folder;
         CorpusName = corpusName;
-        _maskRandom = new SeededRandom(MaskSeed(options.Seed) + 1);
-        _metrics = new List<EpochMetrics>(options.Epochs);
-        Trainer = new Trainer(model, data.Samples, options.Adam, new SeededRandom(options.Seed));
+        _maskRandom = maskRandom;
+        _earlierMetrics = earlierMetrics;
+        _checkpoint = checkpoint;
+        _metrics = new List<EpochMetrics>(Math.Max(0, options.Epochs - trainer.Epoch));
     }
 
-    public IBertModel Model { get; }
+    public IBertModel Model => Trainer.Model;
 
     public TrainingData Data { get; }
 
@@ -52,10 +77,13 @@ public sealed class TrainingRun
     /// <summary>The corpus file, or "default".</summary>
     public string CorpusName { get; }
 
+    /// <summary>The settings the run trains with (for a resumed run, those it started with and the new epoch count).</summary>
+    public TrainingOptions Options => _options;
+
     /// <summary>The epochs whose tensors this run captures.</summary>
     public IReadOnlyCollection<int> CaptureEpochs => _captures;
 
-    /// <summary>Metrics of every epoch trained so far.</summary>
+    /// <summary>Metrics of every epoch trained by this object (a resumed run's earlier rows are not here).</summary>
     public IReadOnlyList<EpochMetrics> Metrics => _metrics;
 
     /// <summary>
@@ -74,35 +102,88 @@ public sealed class TrainingRun
         var pairs = options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath);
         string corpusName = options.CorpusPath ?? "default";
         var data = TrainingData.Create(pairs, corpusName, maxLen, maxPred, new SeededRandom(MaskSeed(options.Seed)));
-        IBertModel model;
-        try
-        {
-            model = createModel(data.Vocabulary.Count);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new InputException($"{corpusName}: {e.Message.Split(" (Parameter")[0]}", e);
-        }
-
+        var model = Create(createModel, data.Vocabulary.Count, corpusName);
         var folder = RunFolder.CreateNew(options.OutputPath);
-        var run = new TrainingRun(options, captures, data, model, folder, corpusName);
+        var trainer = new Trainer(model, data.Samples, options.Adam, new SeededRandom(options.Seed));
+        var run = new TrainingRun(options, captures, data, trainer, folder, corpusName, new SeededRandom(MaskSeed(options.Seed) + 1), [], folder.CheckpointFile(0));
         folder.WriteConfig(model.Config, options, corpusName);
         folder.WriteVocabulary(data.Vocabulary);
         folder.WriteSamples(data.Samples);
-        Checkpoint.Save(folder.CheckpointFile(0), model, run.Trainer.Parameters, 0);
+        run.SaveCheckpoint(0);
         return run;
     }
 
     /// <summary>
-    /// Trains for the configured epochs, calling <paramref name="onEpoch"/> after each and writing the captures and
-    /// checkpoints due; then writes metrics.csv and the last checkpoint, and returns the trained model's predictions.
+    /// Reopens the run at <paramref name="path"/> from its newest checkpoint (weights, Adam state, masking stream) to
+    /// train it up to <paramref name="epochs"/> epochs in all. Its earlier metrics rows are kept as they were.
     /// </summary>
-    public TrainingResult Train(Action<EpochMetrics>? onEpoch = null)
+    /// <exception cref="InputException">The run is missing, damaged, of another configuration, or already that far.</exception>
+    public static TrainingRun Resume(Func<int, IBertModel> createModel, string path, int? epochs, int saveEvery, IReadOnlyList<int>? captureEpochs, int captureEvery)
+    {
+        var archive = RunArchive.Open(path);
+        var folder = archive.Folder;
+        var options = ReadOptions(folder.ConfigFile) with
+        {
+            OutputPath = folder.Path,
+            SaveEvery = saveEvery,
+            CaptureEpochs = captureEpochs,
+            CaptureEvery = captureEvery,
+        };
+        var resumable = folder.ResumableEpochs();
+        if (resumable.Count == 0)
+        {
+            throw new InputException($"'{path}' has no checkpoint with its optimizer state to resume from.");
+        }
+
+        int from = resumable[^1];
+        options = options with { Epochs = epochs ?? options.Epochs };
+        if (options.Epochs <= from)
+        {
+            throw new InputException($"'{path}' has already trained {from} epochs; give --epochs with a larger total than that.");
+        }
+
+        Validate(options);
+        var model = Create(createModel, archive.Vocabulary.Count, path);
+        if (!model.Config.SameShape(archive.Config))
+        {
+            throw new InputException(
+                $"'{path}' was trained with another configuration ({Describe(archive.Config)}) than this build's bertgen.json ({Describe(model.Config)}).");
+        }
+
+        var earlier = File.Exists(folder.MetricsFile) ? File.ReadLines(folder.MetricsFile).Skip(1).Take(from).ToList() : [];
+        if (earlier.Count != from)
+        {
+            throw new InputException($"'{folder.MetricsFile}' has {earlier.Count} rows, but the newest checkpoint is of epoch {from}.");
+        }
+
+        var pairs = options.DynamicMasking
+            ? (options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath))
+            : null;
+        var data = TrainingData.Restore(pairs, options.CorpusPath ?? "default", archive.Vocabulary, archive.Samples, model.Config.MaxLen, model.Config.MaxPred);
+        var trainer = new Trainer(model, data.Samples, options.Adam, initialRandom: null);
+        string checkpoint = folder.CheckpointFile(from);
+        Checkpoint.Load(checkpoint, model).CopyTo(trainer.Parameters, 0);
+        string? maskState = OptimizerCheckpoint.Load(OptimizerCheckpoint.PathFor(checkpoint), model, trainer.Optimizer);
+        trainer.Epoch = from;
+        var maskRandom = maskState is null ? new SeededRandom(MaskSeed(options.Seed) + 1) : SeededRandom.FromState(maskState);
+        var captures = new SortedSet<int>(CaptureSchedule.Resolve(options).Where(e => e > from));
+        folder.WriteConfig(model.Config, options, options.CorpusPath ?? "default");
+        return new TrainingRun(options, captures, data, trainer, folder, options.CorpusPath ?? "default", maskRandom, earlier, checkpoint);
+    }
+
+    /// <summary>
+    /// Trains up to the configured epochs, calling <paramref name="onEpoch"/> after each and writing the captures and
+    /// checkpoints due; then writes metrics.csv and the last checkpoint, and returns the trained model's predictions.
+    /// When <paramref name="stop"/> is cancelled, finishes the current epoch, saves a checkpoint of it and returns.
+    /// A loss or weight that is not finite stops training; the newest good checkpoint is kept.
+    /// </summary>
+    public TrainingResult Train(Action<EpochMetrics>? onEpoch = null, CancellationToken stop = default)
     {
         var recorder = new CaptureRecorder(Trainer, Folder.CapturesDirectory);
         var clock = Stopwatch.StartNew();
         var fileTime = new Stopwatch();
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        int first = Trainer.Epoch + 1;
+        for (int epoch = first; epoch <= _options.Epochs; epoch++)
         {
             if (_options.DynamicMasking && epoch > 1)
             {
@@ -114,7 +195,14 @@ public sealed class TrainingRun
             var metrics = Trainer.TrainEpoch(capture ? recorder.BeforeUpdate : null);
             _metrics.Add(metrics);
             onEpoch?.Invoke(metrics);
-            if (capture || (_options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs))
+            if (!double.IsFinite(metrics.Loss))
+            {
+                return Stopped(TrainingOutcome.Diverged, first, epoch, clock.Elapsed - fileTime.Elapsed);
+            }
+
+            bool save = _options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs;
+            bool interrupted = stop.IsCancellationRequested && epoch != _options.Epochs;
+            if (capture || save || interrupted)
             {
                 fileTime.Start();
                 if (capture)
@@ -122,12 +210,17 @@ public sealed class TrainingRun
                     recorder.WriteAfterStep(epoch - 1, metrics);
                 }
 
-                if (_options.SaveEvery > 0 && epoch % _options.SaveEvery == 0 && epoch != _options.Epochs)
+                if ((save || interrupted) && !SaveCheckpoint(epoch))
                 {
-                    Checkpoint.Save(Folder.CheckpointFile(epoch), Model, Trainer.Parameters, epoch);
+                    return Stopped(TrainingOutcome.Diverged, first, epoch, clock.Elapsed - fileTime.Elapsed);
                 }
 
                 fileTime.Stop();
+            }
+
+            if (interrupted)
+            {
+                return Stopped(TrainingOutcome.Interrupted, first, epoch, clock.Elapsed - fileTime.Elapsed);
             }
         }
 
@@ -139,9 +232,80 @@ public sealed class TrainingRun
         }
 
         var predictions = SamplePrediction.FromTrainer(Trainer, Data.Samples);
-        Folder.WriteMetrics(_metrics);
-        Checkpoint.Save(Folder.CheckpointFile(Trainer.Epoch), Model, Trainer.Parameters, Trainer.Epoch);
-        return new TrainingResult(_options.Epochs, (long)_options.Epochs * Trainer.Batches.Count, elapsed, final, predictions);
+        if (!SaveCheckpoint(Trainer.Epoch))
+        {
+            return Stopped(TrainingOutcome.Diverged, first, Trainer.Epoch, elapsed);
+        }
+
+        return new TrainingResult(TrainingOutcome.Completed, Trainer.Epoch - first + 1, Trainer.Epoch, Steps(first, Trainer.Epoch), elapsed, _checkpoint, final, predictions);
+    }
+
+    private TrainingResult Stopped(TrainingOutcome outcome, int first, int epoch, TimeSpan elapsed)
+    {
+        Folder.WriteMetrics(_earlierMetrics, _metrics);
+        return new TrainingResult(outcome, epoch - first + 1, epoch, Steps(first, epoch), elapsed, _checkpoint, _metrics[^1], []);
+    }
+
+    private long Steps(int first, int last) => (long)Math.Max(0, last - first + 1) * Trainer.Batches.Count;
+
+    /// <summary>
+    /// Writes the weights, Adam's state beside them, and metrics.csv so far; returns false (writing nothing) when a
+    /// weight is not finite.
+    /// </summary>
+    private bool SaveCheckpoint(int epoch)
+    {
+        foreach (float w in Trainer.Parameters)
+        {
+            if (!float.IsFinite(w))
+            {
+                return false;
+            }
+        }
+
+        string path = Folder.CheckpointFile(epoch);
+        OptimizerCheckpoint.Save(OptimizerCheckpoint.PathFor(path), Model, Trainer.Optimizer, _options.DynamicMasking ? _maskRandom.State : null);
+        Checkpoint.Save(path, Model, Trainer.Parameters, epoch);
+        Folder.WriteMetrics(_earlierMetrics, _metrics);
+        _checkpoint = path;
+        return true;
+    }
+
+    private static IBertModel Create(Func<int, IBertModel> createModel, int vocabulary, string source)
+    {
+        try
+        {
+            return createModel(vocabulary);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InputException($"{source}: {e.Message.Split(" (Parameter")[0]}", e);
+        }
+    }
+
+    private static string Describe(ModelConfig c) =>
+        $"maxLen {c.MaxLen}, batch {c.BatchSize}, maxPred {c.MaxPred}, {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, " +
+        $"segments {c.Segments}, ffnAddNorm {c.FfnAddNorm}, embeddingLayerNorm {c.EmbeddingLayerNorm}, eps {c.LayerNormEps}, vocabulary {c.VocabSize}";
+
+    private static TrainingOptions ReadOptions(string configFile)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(configFile));
+            var t = doc.RootElement.GetProperty("training");
+            string corpus = t.GetProperty("corpus").GetString()!;
+            return new TrainingOptions
+            {
+                Epochs = t.GetProperty("epochs").GetInt32(),
+                Adam = new AdamSettings(t.GetProperty("learningRate").GetDouble(), t.GetProperty("beta1").GetDouble(), t.GetProperty("beta2").GetDouble(), t.GetProperty("epsilon").GetDouble()),
+                Seed = t.GetProperty("seed").GetUInt64(),
+                DynamicMasking = t.GetProperty("dynamicMasking").GetBoolean(),
+                CorpusPath = corpus == "default" ? null : corpus,
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{configFile}' does not hold the training settings of a BertGen run: {e.Message}", e);
+        }
     }
 
     private static ulong MaskSeed(ulong seed) => seed ^ 0x6D61736B5F736565UL;

@@ -13,14 +13,11 @@ public sealed class Trainer
     private readonly float[] _arena;
     private readonly float[] _scratch;
 
-    /// <summary>Creates a trainer over <paramref name="samples"/> with freshly initialised weights.</summary>
-    public Trainer(IBertModel model, IReadOnlyList<EncodedSample> samples, AdamSettings adam, SeededRandom initRandom)
-        : this(model, samples, adam)
-    {
-        Initializer.Initialize(model.Parameters, Parameters, initRandom);
-    }
-
-    private Trainer(IBertModel model, IReadOnlyList<EncodedSample> samples, AdamSettings adam)
+    /// <summary>
+    /// Creates a trainer over <paramref name="samples"/>, its weights initialised from <paramref name="initialRandom"/>
+    /// (or left zero, to be loaded from a checkpoint, when it is null).
+    /// </summary>
+    public Trainer(IBertModel model, IReadOnlyList<EncodedSample> samples, AdamSettings adam, SeededRandom? initialRandom)
     {
         if (samples.Count == 0)
         {
@@ -42,6 +39,10 @@ public sealed class Trainer
         Optimizer = new Adam<float>(model.Parameters.Length, adam);
         _arena = new float[samples.Count * model.Activations.Length];
         _scratch = new float[model.Activations.Length];
+        if (initialRandom is not null)
+        {
+            Initializer.Initialize(model.Parameters, Parameters, initialRandom);
+        }
     }
 
     public IBertModel Model { get; }

@@ -45,7 +45,9 @@ public sealed class TrainingRunTests
         var folder = run.Folder;
 
         Assert.Equal(["captures", "checkpoints", "config.json", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
-        Assert.Equal(["epoch-000000.safetensors", "epoch-000008.safetensors", "epoch-000016.safetensors", "epoch-000020.safetensors"],
+        Assert.Equal(
+            ["epoch-000000.optimizer.safetensors", "epoch-000000.safetensors", "epoch-000008.optimizer.safetensors", "epoch-000008.safetensors",
+             "epoch-000016.optimizer.safetensors", "epoch-000016.safetensors", "epoch-000020.optimizer.safetensors", "epoch-000020.safetensors"],
             Directory.GetFiles(folder.CheckpointsDirectory).Select(Path.GetFileName).Order());
         var lines = File.ReadAllLines(folder.MetricsFile);
         Assert.Equal("epoch,loss,mlm_loss,nsp_loss,mlm_accuracy,nsp_accuracy", lines[0]);

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using BertGen.Inference;
+
+namespace BertGen.Demo.Cli;
+
+/// <summary><c>bertgen export [RUN] --out DIR</c>: a Hugging Face model folder (model.safetensors, config.json, vocab.txt).</summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var run = new Argument<string?>("run") { Description = "The run folder. Default: the newest run under runs/.", Arity = ArgumentArity.ZeroOrOne };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint file. Default: the run's newest." };
+        var outDir = new Option<string>("--out") { Description = "The folder to write (new or empty).", Required = true };
+        var command = new Command("export", "Write a run's weights as a Hugging Face BertForPreTraining folder.") { run, checkpoint, outDir };
+        command.SetAction(parsed =>
+        {
+            string target = parsed.GetValue(outDir)!;
+            HuggingFaceExport.Export(parsed.GetValue(run), parsed.GetValue(checkpoint), target);
+            output.WriteLine($"Wrote {TrainCommand.Display(Path.GetFullPath(target))}: model.safetensors, config.json, vocab.txt.");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using BertGen.Inference;
+
+namespace BertGen.Demo.Cli;
+
+/// <summary><c>bertgen predict [RUN] FIRST SECOND</c>: the top words for each [MASK] and the probability of IsNext.</summary>
+internal static class PredictCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var inputs = new Argument<string[]>("run-and-pair")
+        {
+            Description = "An optional run folder (default: the newest run), then the two sentences, with [MASK] for the words to predict.",
+            Arity = new ArgumentArity(2, 3),
+        };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint file. Default: the run's newest." };
+        var command = new Command("predict", "Ask a trained model to fill in [MASK] words and say whether the second sentence follows the first.") { inputs, checkpoint };
+        command.SetAction(parsed =>
+        {
+            var args = parsed.GetValue(inputs)!;
+            string? run = args.Length == 3 ? args[0] : null;
+            var predictor = Predictor.Load(TinyBert.Create, run, parsed.GetValue(checkpoint));
+            var prediction = predictor.Predict(args[^2], args[^1]);
+            output.WriteLine($"Checkpoint: {TrainCommand.Display(predictor.Source)}");
+            output.WriteLine($"Input: {prediction.Input}");
+            foreach (var mask in prediction.Masks)
+            {
+                output.WriteLine();
+                output.WriteLine($"[MASK] at position {mask.Position}:");
+                int rank = 1;
+                foreach (var (id, p) in mask.Top)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {rank++}. {predictor.Vocabulary[id],-12} {p:F4}"));
+                }
+            }
+
+            output.WriteLine();
+            bool isNext = prediction.IsNextProbability > 0.5f;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IsNext probability: {prediction.IsNextProbability:F4} ({(isNext ? "IsNext" : "NotNext")})"));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,143 @@
+using BertGen.Checkpoints;
+using BertGen.Data;
+using BertGen.Explore;
+
+namespace BertGen.Inference;
+
+/// <summary>The top words for one [MASK] of a question.</summary>
+public sealed record MaskPrediction(int Position, IReadOnlyList<(int Id, float Probability)> Top);
+
+/// <summary>What a trained model says about a sentence pair: the likeliest words per [MASK] and the probability of IsNext.</summary>
+public sealed record PairPrediction(string Input, IReadOnlyList<MaskPrediction> Masks, float IsNextProbability);
+
+/// <summary>Asks a trained model about new sentence pairs with [MASK] in them.</summary>
+public sealed class Predictor
+{
+    /// <summary>Words listed per [MASK].</summary>
+    public const int TopCount = 5;
+
+    private readonly float[] _parameters;
+    private readonly float[] _activations;
+    private readonly Batch _batch;
+
+    public Predictor(IBertModel model, Vocabulary vocabulary, float[] parameters, string source)
+    {
+        Model = model;
+        Vocabulary = vocabulary;
+        Source = source;
+        _parameters = parameters;
+        _activations = new float[model.Activations.Length];
+        _batch = new Batch(1, model.Config.MaxLen, model.Config.MaxPred);
+    }
+
+    public IBertModel Model { get; }
+
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>The checkpoint the weights came from.</summary>
+    public string Source { get; }
+
+    /// <summary>
+    /// Loads the weights of a run's newest checkpoint, or of <paramref name="checkpoint"/>, into this build's model.
+    /// </summary>
+    /// <exception cref="InputException">No such run or checkpoint, or one of another configuration.</exception>
+    public static Predictor Load(Func<int, IBertModel> createModel, string? run, string? checkpoint)
+    {
+        var archive = RunArchive.Open(run);
+        var model = createModel(archive.Vocabulary.Count);
+        if (!model.Config.SameShape(archive.Config))
+        {
+            throw new InputException($"'{archive.Folder.Path}' was trained with another configuration than this build's bertgen.json; rebuild with the run's configuration.");
+        }
+
+        if (checkpoint is null)
+        {
+            var epochs = Directory.Exists(archive.Folder.CheckpointsDirectory)
+                ? Directory.EnumerateFiles(archive.Folder.CheckpointsDirectory, "epoch-??????.safetensors").Order(StringComparer.Ordinal).ToList()
+                : [];
+            checkpoint = epochs.Count > 0 ? epochs[^1] : throw new InputException($"'{archive.Folder.Path}' has no checkpoint.");
+        }
+        else if (!File.Exists(checkpoint))
+        {
+            throw new InputException($"there is no checkpoint '{checkpoint}'.");
+        }
+
+        return new Predictor(model, archive.Vocabulary, Checkpoint.Load(checkpoint, model), checkpoint);
+    }
+
+    /// <summary>Predicts every [MASK] of the pair and whether the second sentence follows the first.</summary>
+    /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>
+    public PairPrediction Predict(string first, string second)
+    {
+        var c = Model.Config;
+        var ids = new List<int> { Vocabulary.Cls };
+        ids.AddRange(Encode(first, "first"));
+        ids.Add(Vocabulary.Sep);
+        int secondStart = ids.Count;
+        ids.AddRange(Encode(second, "second"));
+        ids.Add(Vocabulary.Sep);
+        if (ids.Count > c.MaxLen)
+        {
+            throw new InputException($"the pair has {ids.Count} tokens with [CLS] and two [SEP], but the model takes at most {c.MaxLen} (maxLen).");
+        }
+
+        var masks = Enumerable.Range(0, ids.Count).Where(t => ids[t] == Vocabulary.Mask).ToArray();
+        if (masks.Length > c.MaxPred)
+        {
+            throw new InputException($"the pair has {masks.Length} [MASK]s, but the model predicts at most {c.MaxPred} per sample (maxPred).");
+        }
+
+        var input = new int[c.MaxLen];
+        var segments = new int[c.MaxLen];
+        ids.CopyTo(input);
+        for (int t = secondStart; t < ids.Count; t++)
+        {
+            segments[t] = 1;
+        }
+
+        var positions = new int[c.MaxPred];
+        var tokens = new int[c.MaxPred];
+        masks.CopyTo(positions, 0);
+        Array.Fill(tokens, Vocabulary.Mask, 0, masks.Length); // any word but [PAD]: marks the slot as real
+        _batch.Load([new EncodedSample(first + " " + second, Vocabulary.Decode(input), input, segments, positions, tokens, false)]);
+
+        Model.ForwardSample<float>(_parameters, _batch, 0, _activations);
+        Model.Loss<float>(_batch, _activations);
+        var probs = Model.Activations["probs_lm"].Of<float>(_activations);
+        var results = new List<MaskPrediction>();
+        for (int m = 0; m < masks.Length; m++)
+        {
+            var row = probs.Slice(m * c.VocabSize, c.VocabSize).ToArray();
+            var top = row.Select((p, id) => (Id: id, Probability: p)).OrderByDescending(x => x.Probability).ThenBy(x => x.Id).Take(TopCount).ToList();
+            results.Add(new MaskPrediction(masks[m], top));
+        }
+
+        float isNext = Model.Activations["probs_clsf"].Of<float>(_activations)[1];
+        return new PairPrediction(Vocabulary.Decode(ids.ToArray()), results, isNext);
+    }
+
+    private IEnumerable<int> Encode(string sentence, string which)
+    {
+        var words = Tokenizer.Words(sentence);
+        if (words.Length == 0)
+        {
+            throw new InputException($"the {which} sentence has no words.");
+        }
+
+        foreach (var word in words)
+        {
+            if (word == "[mask]")
+            {
+                yield return Vocabulary.Mask;
+            }
+            else if (Vocabulary.TryGetId(word, out int id) && id >= Vocabulary.FirstWord)
+            {
+                yield return id;
+            }
+            else
+            {
+                throw new InputException($"the word '{word}' is not in the vocabulary of the run ({Vocabulary.Count} tokens; see its vocab.txt).");
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using BertGen.Checkpoints;
+using BertGen.Runs;
+using BertGen.Tests.Cli;
+using BertGen.Tests.Support;
+
+namespace BertGen.Tests.Training;
+
+public sealed class ResumeTests
+{
+    [Fact]
+    public void Training_2500_epochs_then_resuming_to_5000_equals_one_run_of_5000_byte_for_byte()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(0, CliTests.Run("train", "--out", temp["whole"], "--capture-epochs", "0").Code);
+        Assert.Equal(0, CliTests.Run("train", "--out", temp["halves"], "--epochs", "2500", "--capture-epochs", "0").Code);
+        var (code, output, _) = CliTests.Run("train", "--resume", temp["halves"], "--epochs", "5000");
+
+        Assert.Equal(0, code);
+        Assert.Contains("from epoch 2500 to 5000", output);
+        foreach (var file in new[] { "metrics.csv", "checkpoints/epoch-005000.safetensors", "checkpoints/epoch-005000.optimizer.safetensors" })
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(temp["whole"], file)).SequenceEqual(File.ReadAllBytes(Path.Combine(temp["halves"], file))), $"{file} differs");
+        }
+    }
+
+    [Fact]
+    public void Resuming_with_dynamic_masking_continues_the_same_masks()
+    {
+        using var temp = new TempFolder();
+        var whole = TrainingRun.Start(SeedBert.Create, 14, 2, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [], OutputPath = temp["whole"] });
+        whole.Train();
+        var half = TrainingRun.Start(SeedBert.Create, 14, 2, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [], SaveEvery = 25, OutputPath = temp["half"] });
+        using (var stop = new CancellationTokenSource())
+        {
+            half.Train(m =>
+            {
+                if (m.Epoch == 37)
+                {
+                    stop.Cancel();
+                }
+            }, stop.Token);
+        }
+
+        var resumed = TrainingRun.Resume(SeedBert.Create, temp["half"], epochs: null, saveEvery: 0, captureEpochs: [], captureEvery: 0);
+        Assert.Equal(37, resumed.Trainer.Epoch);
+        resumed.Train();
+
+        Assert.Equal(File.ReadAllBytes(whole.Folder.MetricsFile), File.ReadAllBytes(resumed.Folder.MetricsFile));
+        Assert.Equal(File.ReadAllBytes(whole.Folder.CheckpointFile(60)), File.ReadAllBytes(resumed.Folder.CheckpointFile(60)));
+    }
+
+    [Fact]
+    public void Resume_refuses_what_it_cannot_continue()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(0, CliTests.Run("train", "--out", temp["run"], "--epochs", "30", "--capture-epochs", "0").Code);
+
+        Assert.StartsWith("bertgen: '", CliTests.Run("train", "--resume", temp["run"], "--epochs", "30").Error);
+        Assert.Contains("has already trained 30 epochs; give --epochs with a larger total than that.", CliTests.Run("train", "--resume", temp["run"], "--epochs", "30").Error);
+        Assert.Equal("bertgen: --seed cannot be changed when resuming; the run keeps the settings in its config.json.\n", CliTests.Run("train", "--resume", temp["run"], "--seed", "3").Error);
+        Assert.StartsWith("bertgen: there is no run '/no/such/run'.", CliTests.Run("train", "--resume", "/no/such/run").Error);
+
+        var other = TrainingRun.Start(HfBert.Create, 14, 2, new TrainingOptions { Epochs = 3, CaptureEpochs = [], OutputPath = temp["other"] });
+        other.Train();
+        var (code, _, error) = CliTests.Run("train", "--resume", temp["other"], "--epochs", "10");
+        Assert.Equal(2, code);
+        Assert.Contains("was trained with another configuration (maxLen 14, batch 6, maxPred 2, 2 layers, 2 heads of 4, dModel 8", error);
+    }
+
+    [Fact]
+    public void A_non_finite_loss_stops_training_keeps_the_last_good_checkpoint_and_exits_3()
+    {
+        using var temp = new TempFolder();
+        var (code, _, error) = CliTests.Run("train", "--out", temp["run"], "--lr", "1e30", "--epochs", "50", "--save-every", "1", "--capture-epochs", "0");
+
+        Assert.Equal(3, code);
+        Assert.Matches(@"^bertgen: the loss is not finite at epoch (\d+) \(NaN\); training stopped\. The last good checkpoint is .*epoch-0000\d\d\.safetensors; try a smaller --lr\.\n$", error);
+        var checkpoints = Directory.GetFiles(Path.Combine(temp["run"], "checkpoints"), "epoch-??????.safetensors");
+        Assert.NotEmpty(checkpoints);
+        Assert.All(checkpoints, c => Checkpoint.Load(c, new SeedBert(42)));
+        Assert.Contains(",NaN,", File.ReadAllText(Path.Combine(temp["run"], "metrics.csv")));
+    }
+
+    [Fact]
+    public void Ctrl_C_finishes_the_epoch_saves_a_checkpoint_says_where_and_exits_130()
+    {
+        using var temp = new TempFolder();
+        using var child = new ChildProcess("train", "--epochs", "100000000", "--capture-epochs", "0", "--out", temp["run"]);
+        child.WaitFor("Capturing epochs 0.", TimeSpan.FromSeconds(60));
+        Thread.Sleep(700);
+        child.Signal("INT");
+
+        Assert.Equal(130, child.Wait(TimeSpan.FromSeconds(60)));
+        var match = System.Text.RegularExpressions.Regex.Match(child.Output, @"Interrupted after epoch (\d+); saved (.*epoch-(\d+)\.safetensors)\.");
+        Assert.True(match.Success, child.Output);
+        int epoch = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(epoch > 0);
+        Assert.Equal(epoch, int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(epoch, Checkpoint.Epoch(SafeTensorsFile.Read(match.Groups[2].Value)));
+        Assert.Equal(epoch + 1, File.ReadAllLines(Path.Combine(temp["run"], "metrics.csv")).Length);
+        Assert.Contains($"Resume with: bertgen train --resume {temp["run"]}", child.Output);
+
+        var (code, _, _) = CliTests.Run("train", "--resume", temp["run"], "--epochs", (epoch + 5).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public void A_second_Ctrl_C_stops_at_once_and_leaves_every_checkpoint_whole()
+    {
+        using var temp = new TempFolder();
+        using var child = new ChildProcess("train", "--epochs", "100000000", "--save-every", "50", "--capture-epochs", "0", "--out", temp["run"]);
+        child.WaitFor("Capturing epochs 0.", TimeSpan.FromSeconds(60));
+        Thread.Sleep(700);
+        child.Signal("INT");
+        child.Signal("INT");
+
+        Assert.Equal(130, child.Wait(TimeSpan.FromSeconds(30)));
+        var checkpoints = Directory.GetFiles(Path.Combine(temp["run"], "checkpoints"), "*.safetensors");
+        Assert.NotEmpty(checkpoints);
+        foreach (var file in checkpoints.Where(f => !f.EndsWith(".optimizer.safetensors", StringComparison.Ordinal)))
+        {
+            Checkpoint.Load(file, new SeedBert(42));
+        }
+
+        foreach (var file in checkpoints.Where(f => f.EndsWith(".optimizer.safetensors", StringComparison.Ordinal)))
+        {
+            SafeTensorsFile.Read(file);
+        }
+    }
+}
