@@ -22,8 +22,9 @@ internal static class TrainCommand
         var saveEvery = new Option<int>("--save-every") { Description = "Also write a checkpoint every N epochs (0: only the first and the last).", DefaultValueFactory = _ => defaults.SaveEvery };
         var captureEpochs = new Option<int[]>("--capture-epochs") { Description = "Capture every tensor at these epochs, e.g. 0,1,10,100,1000,5000. Default: 0, 1, 3, 10, 30, ... and the last.", CustomParser = ParseEpochs };
         var captureEvery = new Option<int>("--capture-every") { Description = "Capture every N epochs (with epoch 0 and the last)." };
+        var threads = new Option<int>("--threads") { Description = "Threads sharing each batch; 0 for every core. Results are reproducible for a given count.", DefaultValueFactory = _ => 1 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its newest checkpoint, up to --epochs in all." };
-        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery, resume })
+        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery, threads, resume })
         {
             command.Options.Add(option);
         }
@@ -44,7 +45,8 @@ internal static class TrainCommand
                     Given(parsed, epochs) ? parsed.GetValue(epochs) : null,
                     parsed.GetValue(saveEvery),
                     Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
-                    parsed.GetValue(captureEvery));
+                    parsed.GetValue(captureEvery),
+                    Threads(parsed.GetValue(threads)));
                 return Train(resumed, console(), output);
             }
 
@@ -59,10 +61,13 @@ internal static class TrainCommand
                 SaveEvery = parsed.GetValue(saveEvery),
                 CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
                 CaptureEvery = parsed.GetValue(captureEvery),
+                Threads = Threads(parsed.GetValue(threads)),
             };
             return Train(TrainingRun.Start(TinyBert.Create, TinyBert.MaxLen, TinyBert.MaxPred, options), console(), output);
         });
     }
+
+    private static int Threads(int asked) => asked == 0 ? Environment.ProcessorCount : asked;
 
     /// <summary>Whether the option was written on the command line (not merely defaulted).</summary>
     private static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };

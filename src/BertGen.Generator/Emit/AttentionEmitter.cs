@@ -2,12 +2,11 @@ using BertGen.Generator.Model;
 
 namespace BertGen.Generator.Emit;
 
-/// <summary>Masked scaled dot-product attention for every head, and the row softmax it uses.</summary>
+/// <summary>Masked scaled dot-product attention of every head, as matrix products over one sample's rows.</summary>
 internal static class AttentionEmitter
 {
     public static void Emit(CodeWriter w, ModelSpec s)
     {
-        string dot = PrimitiveEmitter.Dot(s.DK), axpy = PrimitiveEmitter.AddScaled(s.DK);
         w.Lines("""
             /// <summary>
             /// Scaled dot-product attention of every head: scores = q_h k_h^T / sqrt(DK), -1e9 where the key is [PAD];
@@ -17,96 +16,80 @@ internal static class AttentionEmitter
             /// </summary>
             """);
         w.OpenKernel("private static void AttentionForward<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> mask, Span<T> scores, Span<T> attn, Span<T> context)");
-        w.Lines($$"""
+        w.Lines("""
             T scale = T.CreateTruncating(AttentionScale);
             T masked = T.CreateTruncating(MaskedScore);
+            Span<int> padKeys = stackalloc int[MaxLen];
+            int pads = 0;
+            for (int j = 0; j < MaxLen; j++)
+            {
+                if (mask[j] != T.Zero)
+                {
+                    padKeys[pads++] = j;
+                }
+            }
+
+            var packed = Workspace<T>.Get(0, PanelLength);
             for (int h = 0; h < Heads; h++)
             {
+                var s = scores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                Gemm.PackColumns(k.Slice(h * DK), DAttn, DK, MaxLen, packed);
+                Gemm.Multiply<T>(q.Slice(h * DK), DAttn, 1, packed, DK, MaxLen, s, MaxLen, MaxLen, scale, false);
                 for (int i = 0; i < MaxLen; i++)
                 {
-                    var qi = q.Slice((i * DAttn) + (h * DK), DK);
-                    var s = scores.Slice(((h * MaxLen) + i) * MaxLen, MaxLen);
-                    for (int j = 0; j < MaxLen; j++)
+                    var row = s.Slice(i * MaxLen, MaxLen);
+                    foreach (int j in padKeys.Slice(0, pads))
                     {
-                        s[j] = mask[j] != T.Zero ? masked : {{dot}}(qi, k.Slice((j * DAttn) + (h * DK), DK)) * scale;
+                        row[j] = masked;
                     }
 
-                    var a = attn.Slice(((h * MaxLen) + i) * MaxLen, MaxLen);
-                    SoftmaxRow(s, a);
-                    var ctx = context.Slice((i * DAttn) + (h * DK), DK);
-                    ctx.Clear();
-                    for (int j = 0; j < MaxLen; j++)
-                    {
-                        {{axpy}}(ctx, a[j], v.Slice((j * DAttn) + (h * DK), DK));
-                    }
+                    var weights = p.Slice(i * MaxLen, MaxLen);
+                    row.CopyTo(weights);
+                    Elementwise.SoftmaxInPlace(weights);
                 }
+
+                Gemm.PackRows(v.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                Gemm.Multiply<T>(p, MaxLen, 1, packed, MaxLen, DK, context.Slice(h * DK), DAttn, MaxLen, T.One, false);
             }
             """);
         w.Close();
         w.Line();
         w.Lines("""
             /// <summary>
-            /// Backward of <see cref="AttentionForward"/>: from dContext, accumulates dq, dk and dv.
-            /// dAttn and dScores ([Heads, MaxLen, MaxLen]) receive the gradients of attn and scores.
-            /// A masked score was replaced, not computed, so no gradient flows through it.
+            /// Backward of <see cref="AttentionForward"/>: from dContext, writes dq, dk and dv. dAttn and dScores
+            /// ([Heads, MaxLen, MaxLen]) receive the gradients of attn and scores. A masked score was replaced, not
+            /// computed, and its weight is 0, so no gradient flows through it.
             /// </summary>
             """);
         w.OpenKernel("private static void AttentionBackward<T>(ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn, Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv)");
-        w.Lines($$"""
+        w.Lines("""
             T scale = T.CreateTruncating(AttentionScale);
+            var packed = Workspace<T>.Get(0, PanelLength);
             for (int h = 0; h < Heads; h++)
             {
+                var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                var dp = dAttn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                var ds = dScores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                var dctx = dContext.Slice(h * DK);
+
+                // dAttn = dctx v_h^T; dv_h = attn^T dctx
+                Gemm.PackColumns(v.Slice(h * DK), DAttn, DK, MaxLen, packed);
+                Gemm.Multiply<T>(dctx, DAttn, 1, packed, DK, MaxLen, dp, MaxLen, MaxLen, T.One, false);
+                Gemm.PackRows(dctx, DAttn, MaxLen, DK, packed);
+                Gemm.Multiply<T>(p, 1, MaxLen, packed, MaxLen, DK, dv.Slice(h * DK), DAttn, MaxLen, T.One, false);
+
+                // Through the softmax: dScores = attn * (dAttn - sum over keys of attn * dAttn)
                 for (int i = 0; i < MaxLen; i++)
                 {
-                    int row = ((h * MaxLen) + i) * MaxLen;
-                    var dctx = dContext.Slice((i * DAttn) + (h * DK), DK);
-                    var a = attn.Slice(row, MaxLen);
-                    var da = dAttn.Slice(row, MaxLen);
-                    T weighted = T.Zero;
-                    for (int j = 0; j < MaxLen; j++)
-                    {
-                        da[j] = {{dot}}(dctx, v.Slice((j * DAttn) + (h * DK), DK));
-                        {{axpy}}(dv.Slice((j * DAttn) + (h * DK), DK), a[j], dctx);
-                        weighted += a[j] * da[j];
-                    }
-
-                    var ds = dScores.Slice(row, MaxLen);
-                    var qi = q.Slice((i * DAttn) + (h * DK), DK);
-                    var dqi = dq.Slice((i * DAttn) + (h * DK), DK);
-                    for (int j = 0; j < MaxLen; j++)
-                    {
-                        ds[j] = a[j] * (da[j] - weighted);
-                        T g = ds[j] * scale;
-                        {{axpy}}(dqi, g, k.Slice((j * DAttn) + (h * DK), DK));
-                        {{axpy}}(dk.Slice((j * DAttn) + (h * DK), DK), g, qi);
-                    }
+                    Elementwise.SoftmaxBackwardRow<T>(p.Slice(i * MaxLen, MaxLen), dp.Slice(i * MaxLen, MaxLen), ds.Slice(i * MaxLen, MaxLen));
                 }
-            }
-            """);
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>p = softmax(s) over one row of MaxLen scores, shifted by the row's maximum.</summary>");
-        w.OpenKernel("private static void SoftmaxRow<T>(ReadOnlySpan<T> s, Span<T> p)");
-        w.Lines("""
-            s = s.Slice(0, MaxLen);
-            p = p.Slice(0, MaxLen);
-            T max = s[0];
-            for (int j = 1; j < MaxLen; j++)
-            {
-                max = T.Max(max, s[j]);
-            }
 
-            T sum = T.Zero;
-            for (int j = 0; j < MaxLen; j++)
-            {
-                p[j] = T.Exp(s[j] - max);
-                sum += p[j];
-            }
-
-            T inv = T.One / sum;
-            for (int j = 0; j < MaxLen; j++)
-            {
-                p[j] *= inv;
+                // dq_h = dScores k_h / sqrt(DK); dk_h = dScores^T q_h / sqrt(DK)
+                Gemm.PackRows(k.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                Gemm.Multiply<T>(ds, MaxLen, 1, packed, MaxLen, DK, dq.Slice(h * DK), DAttn, MaxLen, scale, false);
+                Gemm.PackRows(q.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                Gemm.Multiply<T>(ds, 1, MaxLen, packed, MaxLen, DK, dk.Slice(h * DK), DAttn, MaxLen, scale, false);
             }
             """);
         w.Close();

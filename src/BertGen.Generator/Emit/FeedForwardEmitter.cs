@@ -5,8 +5,8 @@ using BertGen.Generator.Model;
 namespace BertGen.Generator.Emit;
 
 /// <summary>
-/// Linear layers, y = x W^T + b with W stored [outputs, inputs] as in PyTorch, one kernel pair per shape the
-/// model uses; and the exact (erf) GELU.
+/// Linear layers, y = x W^T + b with W stored [outputs, inputs] as in PyTorch: one kernel pair per shape the model
+/// uses, each running over every sample of a range with the weights packed once for all of them.
 /// </summary>
 internal static class FeedForwardEmitter
 {
@@ -27,73 +27,60 @@ internal static class FeedForwardEmitter
 
     public static void Emit(CodeWriter w, ModelSpec s)
     {
-        foreach (var shape in Shapes(s))
+        var shapes = Shapes(s);
+        for (int i = 0; i < shapes.Count; i++)
         {
-            EmitLinear(w, shape);
-        }
+            if (i > 0)
+            {
+                w.Line();
+            }
 
-        w.Lines("""
-            /// <summary>y[i] = gelu(x[i]) = x[i]/2 (1 + erf(x[i]/sqrt 2)).</summary>
-            """);
-        w.OpenKernel("private static void GeluForward<T>(ReadOnlySpan<T> x, Span<T> y)");
-        w.Lines("""
-            y = y.Slice(0, x.Length);
-            for (int i = 0; i < x.Length; i++)
-            {
-                y[i] = global::BertGen.Kernels.Gelu.Forward(x[i]);
-            }
-            """);
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>dx[i] += dy[i] * gelu'(x[i]).</summary>");
-        w.OpenKernel("private static void GeluBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx)");
-        w.Lines("""
-            dy = dy.Slice(0, x.Length);
-            dx = dx.Slice(0, x.Length);
-            for (int i = 0; i < x.Length; i++)
-            {
-                dx[i] += dy[i] * global::BertGen.Kernels.Gelu.Derivative(x[i]);
-            }
-            """);
-        w.Close();
+            EmitLinear(w, shapes[i]);
+        }
     }
 
     private static void EmitLinear(CodeWriter w, (int In, int Out) shape)
     {
         int i = shape.In, o = shape.Out;
-        w.Line($"/// <summary>y = x W^T + b.   x: [rows, {i}]; w: [{o}, {i}]; b: [{o}]; y: [rows, {o}].</summary>");
-        w.OpenKernel($"private static void {Forward(shape)}<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows)");
         w.Lines($$"""
-            for (int row = 0; row < rows; row++)
+            /// <summary>
+            /// y = x W^T + b for each sample of a range.   x: [rows, {{i}}] at xAt, y: [rows, {{o}}] at yAt of each block of
+            /// <paramref name="stride"/> values in a; w: [{{o}}, {{i}}]; b: [{{o}}]. W^T is packed once for every sample.
+            /// </summary>
+            """);
+        w.OpenKernel($"private static void {Forward(shape)}<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> a, int xAt, int yAt, int stride, int count, int rows)");
+        w.Lines($$"""
+            var wt = Workspace<T>.Get(0, {{i}} * Gemm.PaddedWidth({{o}}));
+            Gemm.PackColumns(w, {{i}}, {{i}}, {{o}}, wt);
+            for (int s = 0; s < count; s++)
             {
-                var xr = x.Slice(row * {{i}}, {{i}});
-                var yr = y.Slice(row * {{o}}, {{o}});
-                for (int j = 0; j < {{o}}; j++)
-                {
-                    yr[j] = b[j] + {{PrimitiveEmitter.Dot(i)}}(xr, w.Slice(j * {{i}}, {{i}}));
-                }
+                int at = s * stride;
+                Gemm.Multiply<T>(a.Slice(at + xAt), {{i}}, 1, wt, {{i}}, {{o}}, a.Slice(at + yAt), {{o}}, rows, T.One, false, b);
             }
             """);
         w.Close();
         w.Line();
-        w.Line($"/// <summary>Backward of <see cref=\"{Forward(shape)}\"/>: dx += dy W; dW += dy^T x; db += sum over rows of dy.</summary>");
-        w.OpenKernel($"private static void {Backward(shape)}<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> dx, Span<T> dw, Span<T> db, int rows)");
         w.Lines($$"""
-            for (int row = 0; row < rows; row++)
+            /// <summary>
+            /// Backward of <see cref="{{Forward(shape)}}"/>: dx = dy W (or dx += dy W), dW += dy^T x, db += column sums of dy,
+            /// for each sample of a range. dy at dyAt and dx at dxAt of the scratch blocks d; x at xAt of the activation blocks a.
+            /// </summary>
+            """);
+        w.OpenKernel($"private static void {Backward(shape)}<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> a, int xAt, Span<T> d, int dyAt, int dxAt, bool accumulateDx, Span<T> dw, Span<T> db, int stride, int count, int rows)");
+        w.Lines($$"""
+            var wRows = Workspace<T>.Get(0, {{o}} * Gemm.PaddedWidth({{i}}));
+            Gemm.PackRows(w, {{i}}, {{o}}, {{i}}, wRows);
+            var xRows = Workspace<T>.Get(1, rows * Gemm.PaddedWidth({{i}}));
+            for (int s = 0; s < count; s++)
             {
-                var xr = x.Slice(row * {{i}}, {{i}});
-                var dxr = dx.Slice(row * {{i}}, {{i}});
-                var dyr = dy.Slice(row * {{o}}, {{o}});
-                for (int j = 0; j < {{o}}; j++)
-                {
-                    T g = dyr[j];
-                    {{PrimitiveEmitter.AddScaled(i)}}(dxr, g, w.Slice(j * {{i}}, {{i}}));
-                    {{PrimitiveEmitter.AddScaled(i)}}(dw.Slice(j * {{i}}, {{i}}), g, xr);
-                    db[j] += g;
-                }
+                int at = s * stride;
+                ReadOnlySpan<T> dy = d.Slice(at + dyAt, rows * {{o}});
+                Gemm.Multiply<T>(dy, {{o}}, 1, wRows, {{o}}, {{i}}, d.Slice(at + dxAt), {{i}}, rows, T.One, accumulateDx);
+                Gemm.PackRows(a.Slice(at + xAt), {{i}}, rows, {{i}}, xRows);
+                Gemm.Multiply<T>(dy, 1, {{o}}, xRows, rows, {{i}}, dw, {{i}}, {{o}}, T.One, true);
+                Elementwise.AddColumnSums(dy, {{o}}, rows, db);
             }
             """);
         w.Close();
-        w.Line();
     }
 }

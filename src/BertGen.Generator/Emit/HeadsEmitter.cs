@@ -7,7 +7,6 @@ internal static class HeadsEmitter
 {
     public static void Emit(CodeWriter w, ModelSpec s)
     {
-        string dot = PrimitiveEmitter.Dot(s.DModel), axpy = PrimitiveEmitter.AddScaled(s.DModel);
         w.Line("/// <summary>x[i] = tanh(x[i]), in place.</summary>");
         w.OpenKernel("private static void TanhForward<T>(Span<T> x)");
         w.Lines("""
@@ -31,39 +30,41 @@ internal static class HeadsEmitter
         w.Line();
         w.Lines("""
             /// <summary>
-            /// The MLM decoder, tied to the token embedding: logits[p, v] = h[p] . tok[v] + bias[v].
-            /// h: [MaxPred, DModel]; tok: [vocab, DModel]; bias: [vocab]; logits: [MaxPred, vocab].
+            /// The MLM decoder, tied to the token embedding: logits[m, v] = h[m] . tok[v] + bias[v], for each sample of a range.
+            /// h: [MaxPred, DModel] at mlm_norm, logits: [MaxPred, vocab] at logits_lm of each block; tok: [vocab, DModel].
             /// </summary>
             """);
-        w.OpenKernel("private static void DecoderForward<T>(ReadOnlySpan<T> h, ReadOnlySpan<T> tok, ReadOnlySpan<T> bias, Span<T> logits, int vocab)");
-        w.Lines($$"""
-            for (int p = 0; p < MaxPred; p++)
+        w.OpenKernel("private static void DecoderForward<T>(ReadOnlySpan<T> tok, ReadOnlySpan<T> bias, Span<T> a, int stride, int count, int vocab)");
+        w.Lines("""
+            var tokT = Workspace<T>.Get(0, DModel * Gemm.PaddedWidth(vocab));
+            Gemm.PackColumns(tok, DModel, DModel, vocab, tokT);
+            for (int s = 0; s < count; s++)
             {
-                var hp = h.Slice(p * DModel, DModel);
-                var lp = logits.Slice(p * vocab, vocab);
-                for (int v = 0; v < vocab; v++)
-                {
-                    lp[v] = bias[v] + {{dot}}(hp, tok.Slice(v * DModel, DModel));
-                }
+                int at = s * stride;
+                Gemm.Multiply<T>(a.Slice(at + Act.MlmNorm), DModel, 1, tokT, DModel, vocab, a.Slice(at + Act.LogitsLm), vocab, MaxPred, T.One, false, bias);
             }
             """);
         w.Close();
         w.Line();
-        w.Line("/// <summary>Backward of <see cref=\"DecoderForward\"/>: dh += dlogits tok; dTok += dlogits^T h (added to the embedding's own gradient); dBias += dlogits.</summary>");
-        w.OpenKernel("private static void DecoderBackward<T>(ReadOnlySpan<T> dLogits, ReadOnlySpan<T> h, ReadOnlySpan<T> tok, Span<T> dh, Span<T> dTok, Span<T> dBias, int vocab)");
-        w.Lines($$"""
-            for (int p = 0; p < MaxPred; p++)
+        w.Lines("""
+            /// <summary>
+            /// Backward of <see cref="DecoderForward"/>: dh = dLogits tok; dTok += dLogits^T h (onto the embedding's own
+            /// gradient); dBias += column sums of dLogits.
+            /// </summary>
+            """);
+        w.OpenKernel("private static void DecoderBackward<T>(ReadOnlySpan<T> tok, ReadOnlySpan<T> a, Span<T> d, Span<T> dTok, Span<T> dBias, int stride, int count, int vocab)");
+        w.Lines("""
+            var tokRows = Workspace<T>.Get(0, vocab * Gemm.PaddedWidth(DModel));
+            Gemm.PackRows(tok, DModel, vocab, DModel, tokRows);
+            var hRows = Workspace<T>.Get(1, MaxPred * Gemm.PaddedWidth(DModel));
+            for (int s = 0; s < count; s++)
             {
-                var hp = h.Slice(p * DModel, DModel);
-                var dhp = dh.Slice(p * DModel, DModel);
-                var dlp = dLogits.Slice(p * vocab, vocab);
-                for (int v = 0; v < vocab; v++)
-                {
-                    T g = dlp[v];
-                    {{axpy}}(dhp, g, tok.Slice(v * DModel, DModel));
-                    {{axpy}}(dTok.Slice(v * DModel, DModel), g, hp);
-                    dBias[v] += g;
-                }
+                int at = s * stride;
+                ReadOnlySpan<T> dLogits = d.Slice(at + Act.LogitsLm, MaxPred * vocab);
+                Gemm.Multiply<T>(dLogits, vocab, 1, tokRows, vocab, DModel, d.Slice(at + Act.MlmNorm), DModel, MaxPred, T.One, false);
+                Gemm.PackRows(a.Slice(at + Act.MlmNorm), DModel, MaxPred, DModel, hRows);
+                Gemm.Multiply<T>(dLogits, 1, vocab, hRows, MaxPred, DModel, dTok, DModel, vocab, T.One, true);
+                Elementwise.AddColumnSums(dLogits, vocab, MaxPred, dBias);
             }
             """);
         w.Close();

@@ -90,7 +90,7 @@ internal static class LayerNormEmitter
         {
             w.Lines("""
                 /// <summary>
-                /// Backward of <see cref="AddNormForward"/>: the input gradient is added to both dx and dResidual;
+                /// Backward of <see cref="AddNormForward"/>: the input gradient is written to both dx and dResidual;
                 /// dgamma, dbeta are accumulated.
                 /// </summary>
                 """);
@@ -101,7 +101,7 @@ internal static class LayerNormEmitter
             w.Lines("""
                 /// <summary>
                 /// Backward of <see cref="LayerNormForward"/>:
-                /// dx += (dy*gamma - mean(dy*gamma) - xhat * mean(dy*gamma*xhat)) * rstd; dgamma, dbeta are accumulated.
+                /// dx = (dy*gamma - mean(dy*gamma) - xhat * mean(dy*gamma*xhat)) * rstd; dgamma, dbeta are accumulated.
                 /// </summary>
                 """);
             w.OpenKernel("private static void LayerNormBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int rows)");
@@ -146,11 +146,11 @@ internal static class LayerNormEmitter
                 {
                     T xhat = ({{x}} - m) * rs;
                     T g = ((dyr[i] * gamma[i]) - meanD - (xhat * meanDX)) * rs;
-                    dxr[i] += g;
+                    dxr[i] = g;
             """);
         if (residual)
         {
-            w.Line("        drr[i] += g;");
+            w.Line("        drr[i] = g;");
         }
 
         w.Lines("""

@@ -72,7 +72,7 @@ internal sealed class ModelEmitter
         w.Line();
         HeadsEmitter.Emit(w, _s);
         w.Line();
-        PrimitiveEmitter.Emit(w, new[] { _s.DModel, _s.DAttn, _s.DFF, _s.DK });
+        PrimitiveEmitter.Emit(w, _s.DModel);
         w.Close();
         return w.ToString().TrimEnd('\n').Replace("\n\n}", "\n}") + "\n";
     }
@@ -89,6 +89,7 @@ internal sealed class ModelEmitter
             using System.Numerics;
             using System.Runtime.CompilerServices;
             using System.Runtime.Intrinsics;
+            using global::BertGen.Kernels;
 
             namespace {{_s.Namespace}};
 
@@ -146,6 +147,9 @@ internal sealed class ModelEmitter
 
             /// <summary>The score a [PAD] key gets before the softmax.</summary>
             private const double MaskedScore = -1e9;
+
+            /// <summary>Values of one packed panel of q, k or v of a head (Gemm.PaddedWidth applied).</summary>
+            private const int PanelLength = {{System.Math.Max(s.DK * Padded(s.MaxLen), s.MaxLen * Padded(s.DK))}};
 
             /// <summary>Offset of the last encoder layer's output in a sample's block.</summary>
             private const int EncoderOutput = Act.LayerStart + ((Layers - 1) * Act.LayerSize) + Act.Layer.EncOutput;
@@ -294,100 +298,128 @@ internal sealed class ModelEmitter
     {
         var s = _s;
         string embedOut = s.EmbeddingLayerNorm ? "Act.EmbeddingNorm" : "Act.Embedding";
+        (int, int) qkv = (s.DModel, s.DAttn), outProj = (s.DAttn, s.DModel), ff1 = (s.DModel, s.DFF), ff2 = (s.DFF, s.DModel);
+        (int, int) dd = (s.DModel, s.DModel), d2 = (s.DModel, 2);
         w.Line("/// <inheritdoc/>");
-        w.OpenKernel("public void ForwardSample<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int sample, Span<T> activations)");
+        w.OpenKernel("public void ForwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)");
         w.Lines($$"""
             var p = parameters.Slice(0, Parameters.Length);
-            var a = activations.Slice(0, _sampleLength);
-            var ids = new ReadOnlySpan<int>(batch.InputIds, sample * MaxLen, MaxLen);
-            var segs = new ReadOnlySpan<int>(batch.SegmentIds, sample * MaxLen, MaxLen);
-            EmbeddingForward({{P("WordEmbeddings")}}, {{P("PositionEmbeddings")}}, {{P("TokenTypeEmbeddings")}}, ids, segs,
-                {{A("TokEmbed")}}, {{A("PosEmbed")}}, {{A("SegEmbed")}}, {{A("Embedding")}}, {{A("AttnMask")}});
+            var arena = activations.Slice(0, count * _sampleLength);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice(s * _sampleLength, _sampleLength);
+                var ids = new ReadOnlySpan<int>(batch.InputIds, (first + s) * MaxLen, MaxLen);
+                var segs = new ReadOnlySpan<int>(batch.SegmentIds, (first + s) * MaxLen, MaxLen);
+                EmbeddingForward({{P("WordEmbeddings")}}, {{P("PositionEmbeddings")}}, {{P("TokenTypeEmbeddings")}}, ids, segs,
+                    {{A("TokEmbed")}}, {{A("PosEmbed")}}, {{A("SegEmbed")}}, {{A("Embedding")}}, {{A("AttnMask")}});
             """);
         if (s.EmbeddingLayerNorm)
         {
-            w.Line($"LayerNormForward({A("Embedding")}, {P("EmbeddingsNormWeight")}, {P("EmbeddingsNormBias")}, {A("EmbeddingNorm")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, MaxLen);");
+            w.Line($"    LayerNormForward({A("Embedding")}, {P("EmbeddingsNormWeight")}, {P("EmbeddingsNormBias")}, {A("EmbeddingNorm")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, MaxLen);");
         }
 
         w.Lines($$"""
-            for (int layer = 0; layer < Layers; layer++)
-            {
-                EncoderLayerForward(
-                    p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
-                    a.Slice(LayerInput(layer), MaxLen * DModel),
-                    {{A("AttnMask")}},
-                    a.Slice(Act.LayerStart + (layer * Act.LayerSize), Act.LayerSize));
             }
 
-            HeadsForward(p, new ReadOnlySpan<int>(batch.MaskedPositions, sample * MaxPred, MaxPred), a);
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                EncoderLayerForward(p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize), arena, LayerInput(layer), Act.LayerStart + (layer * Act.LayerSize), _sampleLength, count);
+            }
+
+            HeadsForward(p, batch, first, count, arena);
             """);
         w.Close();
         w.Line();
         w.Line("/// <summary>Where layer <paramref name=\"layer\"/> reads its input x: the embeddings or the previous layer's output.</summary>");
         w.Line($"private static int LayerInput(int layer) => layer == 0 ? {embedOut} : Act.LayerStart + ((layer - 1) * Act.LayerSize) + Act.Layer.EncOutput;");
         w.Line();
-
-        var ff = FeedForwardEmitter.Shapes(s);
-        (int, int) qkv = (s.DModel, s.DAttn), outProj = (s.DAttn, s.DModel), ff1 = (s.DModel, s.DFF), ff2 = (s.DFF, s.DModel);
         w.Lines("""
             /// <summary>
-            /// One encoder layer: q, k, v; attention; output projection and Add &amp; Norm (mha); feed-forward with GELU
-            /// (and its Add &amp; Norm when FfnAddNorm). w: the layer's parameters; x: [MaxLen, DModel]; a: the layer's activations.
+            /// One encoder layer for each sample of a range: q, k, v; attention; output projection and Add &amp; Norm (mha);
+            /// feed-forward with GELU (and its Add &amp; Norm when FfnAddNorm). w: the layer's parameters; input: where x
+            /// [MaxLen, DModel] is in each sample's block; at: where the layer's activations start in it.
             /// </summary>
             """);
-        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> mask, Span<T> a)");
-        DeclareLayerActivations(w, "a", string.Empty, _ => true);
+        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, Span<T> arena, int input, int at, int stride, int count)");
         w.Lines($$"""
-            {{FeedForwardEmitter.Forward(qkv)}}(x, {{L("QueryWeight")}}, {{L("QueryBias")}}, q, MaxLen);
-            {{FeedForwardEmitter.Forward(qkv)}}(x, {{L("KeyWeight")}}, {{L("KeyBias")}}, k, MaxLen);
-            {{FeedForwardEmitter.Forward(qkv)}}(x, {{L("ValueWeight")}}, {{L("ValueBias")}}, v, MaxLen);
-            AttentionForward(q, k, v, mask, scores, attn, context);
-            {{FeedForwardEmitter.Forward(outProj)}}(context, {{L("AttnOutputWeight")}}, {{L("AttnOutputBias")}}, attnOutput, MaxLen);
-            AddNormForward(attnOutput, x, {{L("AttnNormWeight")}}, {{L("AttnNormBias")}}, mha, mhaMean, mhaRstd, MaxLen);
-            {{FeedForwardEmitter.Forward(ff1)}}(mha, {{L("IntermediateWeight")}}, {{L("IntermediateBias")}}, ffnHidden, MaxLen);
-            GeluForward(ffnHidden, ffnGelu);
+            {{FeedForwardEmitter.Forward(qkv)}}({{L("QueryWeight")}}, {{L("QueryBias")}}, arena, input, at + Act.Layer.Q, stride, count, MaxLen);
+            {{FeedForwardEmitter.Forward(qkv)}}({{L("KeyWeight")}}, {{L("KeyBias")}}, arena, input, at + Act.Layer.K, stride, count, MaxLen);
+            {{FeedForwardEmitter.Forward(qkv)}}({{L("ValueWeight")}}, {{L("ValueBias")}}, arena, input, at + Act.Layer.V, stride, count, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                AttentionForward({{LA("Q")}}, {{LA("K")}}, {{LA("V")}}, arena.Slice((s * stride) + Act.AttnMask, MaxLen), {{LA("Scores")}}, {{LA("Attn")}}, {{LA("Context")}});
+            }
+
+            {{FeedForwardEmitter.Forward(outProj)}}({{L("AttnOutputWeight")}}, {{L("AttnOutputBias")}}, arena, at + Act.Layer.Context, at + Act.Layer.AttnOutput, stride, count, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                AddNormForward({{LA("AttnOutput")}}, arena.Slice((s * stride) + input, MaxLen * DModel), {{L("AttnNormWeight")}}, {{L("AttnNormBias")}}, {{LA("Mha")}}, {{LA("MhaMean")}}, {{LA("MhaRstd")}}, MaxLen);
+            }
+
+            {{FeedForwardEmitter.Forward(ff1)}}({{L("IntermediateWeight")}}, {{L("IntermediateBias")}}, arena, at + Act.Layer.Mha, at + Act.Layer.FfnHidden, stride, count, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                Elementwise.GeluForward<T>({{LA("FfnHidden")}}, {{LA("FfnGelu")}});
+            }
+
             """);
         if (s.FfnAddNorm)
         {
-            w.Line($"{FeedForwardEmitter.Forward(ff2)}(ffnGelu, {L("OutputWeight")}, {L("OutputBias")}, ffnOutput, MaxLen);");
-            w.Line($"AddNormForward(ffnOutput, mha, {L("OutputNormWeight")}, {L("OutputNormBias")}, encOutput, encOutputMean, encOutputRstd, MaxLen);");
+            w.Lines($$"""
+                {{FeedForwardEmitter.Forward(ff2)}}({{L("OutputWeight")}}, {{L("OutputBias")}}, arena, at + Act.Layer.FfnGelu, at + Act.Layer.FfnOutput, stride, count, MaxLen);
+                for (int s = 0; s < count; s++)
+                {
+                    var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                    AddNormForward({{LA("FfnOutput")}}, {{LA("Mha")}}, {{L("OutputNormWeight")}}, {{L("OutputNormBias")}}, {{LA("EncOutput")}}, {{LA("EncOutputMean")}}, {{LA("EncOutputRstd")}}, MaxLen);
+                }
+                """);
         }
         else
         {
-            w.Line($"{FeedForwardEmitter.Forward(ff2)}(ffnGelu, {L("OutputWeight")}, {L("OutputBias")}, encOutput, MaxLen);");
+            w.Line($"{FeedForwardEmitter.Forward(ff2)}({L("OutputWeight")}, {L("OutputBias")}, arena, at + Act.Layer.FfnGelu, at + Act.Layer.EncOutput, stride, count, MaxLen);");
         }
 
         w.Close();
         w.Line();
-        (int, int) dd = (s.DModel, s.DModel), d2 = (s.DModel, 2);
         w.Lines("""
             /// <summary>
-            /// The IsNext head (h_cls = x[0], h_pooled = tanh(pooler), logits_clsf) and the MLM head (h_masked = x[maskedPos],
-            /// dense, GELU, LayerNorm, tied decoder) on the last layer's output.
+            /// Both heads for each sample of a range, on the last layer's output x: IsNext (h_cls = x[0], h_pooled =
+            /// tanh(pooler), logits_clsf) and MLM (h_masked = x[maskedPos], dense, GELU, LayerNorm, tied decoder).
             /// </summary>
             """);
-        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, ReadOnlySpan<int> maskedPositions, Span<T> a)");
+        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, int count, Span<T> arena)");
         w.Lines($$"""
-            var x = a.Slice(EncoderOutput, MaxLen * DModel);
-            var hCls = {{A("HCls")}};
-            var hPooled = {{A("HPooled")}};
-            var hMasked = {{A("HMasked")}};
-            var mlmDense = {{A("MlmDense")}};
-            var mlmGelu = {{A("MlmGelu")}};
-            var mlmNorm = {{A("MlmNorm")}};
-            x.Slice(0, DModel).CopyTo(hCls);
-            {{FeedForwardEmitter.Forward(dd)}}(hCls, {{P("PoolerWeight")}}, {{P("PoolerBias")}}, hPooled, 1);
-            TanhForward(hPooled);
-            {{FeedForwardEmitter.Forward(d2)}}(hPooled, {{P("SeqRelationshipWeight")}}, {{P("SeqRelationshipBias")}}, {{A("LogitsClsf")}}, 1);
-            for (int m = 0; m < MaxPred; m++)
+            for (int s = 0; s < count; s++)
             {
-                x.Slice(maskedPositions[m] * DModel, DModel).CopyTo(hMasked.Slice(m * DModel, DModel));
+                var a = arena.Slice(s * _sampleLength, _sampleLength);
+                var x = a.Slice(EncoderOutput, MaxLen * DModel);
+                var hMasked = {{A("HMasked")}};
+                x.Slice(0, DModel).CopyTo({{A("HCls")}});
+                for (int m = 0; m < MaxPred; m++)
+                {
+                    x.Slice(batch.MaskedPositions[((first + s) * MaxPred) + m] * DModel, DModel).CopyTo(hMasked.Slice(m * DModel, DModel));
+                }
             }
 
-            {{FeedForwardEmitter.Forward(dd)}}(hMasked, {{P("TransformWeight")}}, {{P("TransformBias")}}, mlmDense, MaxPred);
-            GeluForward(mlmDense, mlmGelu);
-            LayerNormForward(mlmGelu, {{P("TransformNormWeight")}}, {{P("TransformNormBias")}}, mlmNorm, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, MaxPred);
-            DecoderForward(mlmNorm, {{P("WordEmbeddings")}}, {{P("DecoderBias")}}, {{A("LogitsLm")}}, _vocabSize);
+            {{FeedForwardEmitter.Forward(dd)}}({{P("PoolerWeight")}}, {{P("PoolerBias")}}, arena, Act.HCls, Act.HPooled, _sampleLength, count, 1);
+            for (int s = 0; s < count; s++)
+            {
+                TanhForward(arena.Slice((s * _sampleLength) + Act.HPooled, DModel));
+            }
+
+            {{FeedForwardEmitter.Forward(d2)}}({{P("SeqRelationshipWeight")}}, {{P("SeqRelationshipBias")}}, arena, Act.HPooled, Act.LogitsClsf, _sampleLength, count, 1);
+            {{FeedForwardEmitter.Forward(dd)}}({{P("TransformWeight")}}, {{P("TransformBias")}}, arena, Act.HMasked, Act.MlmDense, _sampleLength, count, MaxPred);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice(s * _sampleLength, _sampleLength);
+                Elementwise.GeluForward<T>({{A("MlmDense")}}, {{A("MlmGelu")}});
+                LayerNormForward({{A("MlmGelu")}}, {{P("TransformNormWeight")}}, {{P("TransformNormBias")}}, {{A("MlmNorm")}}, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, MaxPred);
+            }
+
+            DecoderForward({{P("WordEmbeddings")}}, {{P("DecoderBias")}}, arena, _sampleLength, count, _vocabSize);
             """);
         w.Close();
         w.Line();
@@ -398,113 +430,147 @@ internal sealed class ModelEmitter
         var s = _s;
         (int, int) qkv = (s.DModel, s.DAttn), outProj = (s.DAttn, s.DModel), ff1 = (s.DModel, s.DFF), ff2 = (s.DFF, s.DModel);
         (int, int) dd = (s.DModel, s.DModel), d2 = (s.DModel, 2);
-        string embedOut = s.EmbeddingLayerNorm ? "EmbeddingNorm" : "Embedding";
         w.Line("/// <inheritdoc/>");
-        w.OpenKernel("public void BackwardSample<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int sample, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)");
+        w.OpenKernel("public void BackwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)");
         w.Lines($$"""
             var p = parameters.Slice(0, Parameters.Length);
             var g = gradients.Slice(0, Parameters.Length);
-            var a = activations.Slice(0, _sampleLength);
-            var d = scratch.Slice(0, _sampleLength);
-            d.Clear();
-            LossBackward(batch, sample, a, d);
-            HeadsBackward(p, new ReadOnlySpan<int>(batch.MaskedPositions, sample * MaxPred, MaxPred), a, g, d);
-            for (int layer = Layers - 1; layer >= 0; layer--)
+            var arena = activations.Slice(0, count * _sampleLength);
+            var scratchArena = scratch.Slice(0, count * _sampleLength);
+            for (int s = 0; s < count; s++)
             {
-                int at = Act.LayerStart + (layer * Act.LayerSize);
-                int input = LayerInput(layer);
-                EncoderLayerBackward(
-                    p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
-                    a.Slice(input, MaxLen * DModel),
-                    a.Slice(at, Act.LayerSize),
-                    g.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
-                    d.Slice(at, Act.LayerSize),
-                    d.Slice(input, MaxLen * DModel));
+                // Every gradient below is written before it is read, except the last layer's output, which both heads add to.
+                LossBackward(batch, first + s, arena.Slice(s * _sampleLength, _sampleLength), scratchArena.Slice(s * _sampleLength, _sampleLength));
+                scratchArena.Slice((s * _sampleLength) + EncoderOutput, MaxLen * DModel).Clear();
             }
 
+            HeadsBackward(p, batch, first, count, arena, g, scratchArena);
+            for (int layer = Layers - 1; layer >= 0; layer--)
+            {
+                EncoderLayerBackward(
+                    p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
+                    arena,
+                    g.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
+                    scratchArena,
+                    LayerInput(layer),
+                    Act.LayerStart + (layer * Act.LayerSize),
+                    _sampleLength,
+                    count);
+            }
+
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice(s * _sampleLength, _sampleLength);
+                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
             """);
         if (s.EmbeddingLayerNorm)
         {
-            w.Line($"LayerNormBackward({D("EmbeddingNorm")}, {A("Embedding")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, {P("EmbeddingsNormWeight")}, {D("Embedding")}, {G("EmbeddingsNormWeight")}, {G("EmbeddingsNormBias")}, MaxLen);");
+            w.Line($"    LayerNormBackward({D("EmbeddingNorm")}, {A("Embedding")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, {P("EmbeddingsNormWeight")}, {D("Embedding")}, {G("EmbeddingsNormWeight")}, {G("EmbeddingsNormBias")}, MaxLen);");
         }
 
         w.Lines($$"""
-            EmbeddingBackward({{D("Embedding")}}, new ReadOnlySpan<int>(batch.InputIds, sample * MaxLen, MaxLen), new ReadOnlySpan<int>(batch.SegmentIds, sample * MaxLen, MaxLen),
-                {{G("WordEmbeddings")}}, {{G("PositionEmbeddings")}}, {{G("TokenTypeEmbeddings")}});
+                EmbeddingBackward({{D("Embedding")}}, new ReadOnlySpan<int>(batch.InputIds, (first + s) * MaxLen, MaxLen), new ReadOnlySpan<int>(batch.SegmentIds, (first + s) * MaxLen, MaxLen),
+                    {{G("WordEmbeddings")}}, {{G("PositionEmbeddings")}}, {{G("TokenTypeEmbeddings")}});
+            }
             """);
         w.Close();
         w.Line();
         w.Lines("""
             /// <summary>
-            /// Backward of <see cref="HeadsForward"/>: from the logits' gradients in d, accumulates the heads' parameter
-            /// gradients in g (the decoder's into the token embedding's) and the last layer's output gradient in d.
+            /// Backward of <see cref="HeadsForward"/>: from the logits' gradients in the scratch blocks, accumulates the
+            /// heads' parameter gradients in g (the decoder's onto the token embedding's) and adds to the last layer's
+            /// output gradient.
             /// </summary>
             """);
-        w.OpenKernel("private void HeadsBackward<T>(ReadOnlySpan<T> p, ReadOnlySpan<int> maskedPositions, ReadOnlySpan<T> a, Span<T> g, Span<T> d)");
+        w.OpenKernel("private void HeadsBackward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, int count, ReadOnlySpan<T> arena, Span<T> g, Span<T> scratchArena)");
         w.Lines($$"""
-            var dx = d.Slice(EncoderOutput, MaxLen * DModel);
-            var dHMasked = {{D("HMasked")}};
-            var dHPooled = {{D("HPooled")}};
-            var dHCls = {{D("HCls")}};
-            DecoderBackward({{D("LogitsLm")}}, {{A("MlmNorm")}}, {{P("WordEmbeddings")}}, {{D("MlmNorm")}}, {{G("WordEmbeddings")}}, {{G("DecoderBias")}}, _vocabSize);
-            LayerNormBackward({{D("MlmNorm")}}, {{A("MlmGelu")}}, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, {{P("TransformNormWeight")}}, {{D("MlmGelu")}}, {{G("TransformNormWeight")}}, {{G("TransformNormBias")}}, MaxPred);
-            GeluBackward({{D("MlmGelu")}}, {{A("MlmDense")}}, {{D("MlmDense")}});
-            {{FeedForwardEmitter.Backward(dd)}}({{D("MlmDense")}}, {{A("HMasked")}}, {{P("TransformWeight")}}, dHMasked, {{G("TransformWeight")}}, {{G("TransformBias")}}, MaxPred);
-            for (int m = 0; m < MaxPred; m++)
+            DecoderBackward({{P("WordEmbeddings")}}, arena, scratchArena, {{G("WordEmbeddings")}}, {{G("DecoderBias")}}, _sampleLength, count, _vocabSize);
+            for (int s = 0; s < count; s++)
             {
-                {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(maskedPositions[m] * DModel, DModel), T.One, dHMasked.Slice(m * DModel, DModel));
+                var a = arena.Slice(s * _sampleLength, _sampleLength);
+                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
+                LayerNormBackward({{D("MlmNorm")}}, {{A("MlmGelu")}}, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, {{P("TransformNormWeight")}}, {{D("MlmGelu")}}, {{G("TransformNormWeight")}}, {{G("TransformNormBias")}}, MaxPred);
+                Elementwise.GeluBackward<T>({{D("MlmGelu")}}, {{A("MlmDense")}}, {{D("MlmDense")}});
             }
 
-            {{FeedForwardEmitter.Backward(d2)}}({{D("LogitsClsf")}}, {{A("HPooled")}}, {{P("SeqRelationshipWeight")}}, dHPooled, {{G("SeqRelationshipWeight")}}, {{G("SeqRelationshipBias")}}, 1);
-            TanhBackward(dHPooled, {{A("HPooled")}});
-            {{FeedForwardEmitter.Backward(dd)}}(dHPooled, {{A("HCls")}}, {{P("PoolerWeight")}}, dHCls, {{G("PoolerWeight")}}, {{G("PoolerBias")}}, 1);
-            {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(0, DModel), T.One, dHCls);
+            {{FeedForwardEmitter.Backward(dd)}}({{P("TransformWeight")}}, arena, Act.HMasked, scratchArena, Act.MlmDense, Act.HMasked, false, {{G("TransformWeight")}}, {{G("TransformBias")}}, _sampleLength, count, MaxPred);
+            {{FeedForwardEmitter.Backward(d2)}}({{P("SeqRelationshipWeight")}}, arena, Act.HPooled, scratchArena, Act.LogitsClsf, Act.HPooled, false, {{G("SeqRelationshipWeight")}}, {{G("SeqRelationshipBias")}}, _sampleLength, count, 1);
+            for (int s = 0; s < count; s++)
+            {
+                TanhBackward(scratchArena.Slice((s * _sampleLength) + Act.HPooled, DModel), arena.Slice((s * _sampleLength) + Act.HPooled, DModel));
+            }
+
+            {{FeedForwardEmitter.Backward(dd)}}({{P("PoolerWeight")}}, arena, Act.HCls, scratchArena, Act.HPooled, Act.HCls, false, {{G("PoolerWeight")}}, {{G("PoolerBias")}}, _sampleLength, count, 1);
+            for (int s = 0; s < count; s++)
+            {
+                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
+                var dx = d.Slice(EncoderOutput, MaxLen * DModel);
+                var dHMasked = {{D("HMasked")}};
+                for (int m = 0; m < MaxPred; m++)
+                {
+                    {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(batch.MaskedPositions[((first + s) * MaxPred) + m] * DModel, DModel), T.One, dHMasked.Slice(m * DModel, DModel));
+                }
+
+                {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(0, DModel), T.One, {{D("HCls")}});
+            }
             """);
         w.Close();
         w.Line();
         w.Lines("""
             /// <summary>
-            /// Backward of <see cref="EncoderLayerForward"/>: from the output's gradient in d, accumulates the layer's parameter
-            /// gradients in gw and the input's gradient in dx. d: the layer's scratch block, same layout as a.
+            /// Backward of <see cref="EncoderLayerForward"/> for each sample of a range: from the output's gradient in the
+            /// scratch blocks, accumulates the layer's parameter gradients in gw and writes the input's gradient at input.
             /// </summary>
             """);
-        w.OpenKernel("private static void EncoderLayerBackward<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> x, ReadOnlySpan<T> a, Span<T> gw, Span<T> d, Span<T> dx)");
-        DeclareLayerActivations(w, "a", string.Empty, c => c is not ("Scores" or "EncOutput"));
-        DeclareLayerActivations(w, "d", "d", c => !IsStatistic(c));
+        w.OpenKernel("private static void EncoderLayerBackward<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> arena, Span<T> gw, Span<T> scratchArena, int input, int at, int stride, int count)");
         if (s.FfnAddNorm)
         {
-            w.Line($"AddNormBackward(dEncOutput, ffnOutput, mha, encOutputMean, encOutputRstd, {L("OutputNormWeight")}, dFfnOutput, dMha, {LG("OutputNormWeight")}, {LG("OutputNormBias")}, MaxLen);");
-            w.Line($"{FeedForwardEmitter.Backward(ff2)}(dFfnOutput, ffnGelu, {L("OutputWeight")}, dFfnGelu, {LG("OutputWeight")}, {LG("OutputBias")}, MaxLen);");
+            w.Lines($$"""
+                for (int s = 0; s < count; s++)
+                {
+                    var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                    var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
+                    AddNormBackward({{LD("EncOutput")}}, {{LA("FfnOutput")}}, {{LA("Mha")}}, {{LA("EncOutputMean")}}, {{LA("EncOutputRstd")}}, {{L("OutputNormWeight")}}, {{LD("FfnOutput")}}, {{LD("Mha")}}, {{LG("OutputNormWeight")}}, {{LG("OutputNormBias")}}, MaxLen);
+                }
+
+                {{FeedForwardEmitter.Backward(ff2)}}({{L("OutputWeight")}}, arena, at + Act.Layer.FfnGelu, scratchArena, at + Act.Layer.FfnOutput, at + Act.Layer.FfnGelu, false, {{LG("OutputWeight")}}, {{LG("OutputBias")}}, stride, count, MaxLen);
+                """);
         }
         else
         {
-            w.Line($"{FeedForwardEmitter.Backward(ff2)}(dEncOutput, ffnGelu, {L("OutputWeight")}, dFfnGelu, {LG("OutputWeight")}, {LG("OutputBias")}, MaxLen);");
+            w.Line($"{FeedForwardEmitter.Backward(ff2)}({L("OutputWeight")}, arena, at + Act.Layer.FfnGelu, scratchArena, at + Act.Layer.EncOutput, at + Act.Layer.FfnGelu, false, {LG("OutputWeight")}, {LG("OutputBias")}, stride, count, MaxLen);");
         }
 
         w.Lines($$"""
-            GeluBackward(dFfnGelu, ffnHidden, dFfnHidden);
-            {{FeedForwardEmitter.Backward(ff1)}}(dFfnHidden, mha, {{L("IntermediateWeight")}}, dMha, {{LG("IntermediateWeight")}}, {{LG("IntermediateBias")}}, MaxLen);
-            AddNormBackward(dMha, attnOutput, x, mhaMean, mhaRstd, {{L("AttnNormWeight")}}, dAttnOutput, dx, {{LG("AttnNormWeight")}}, {{LG("AttnNormBias")}}, MaxLen);
-            {{FeedForwardEmitter.Backward(outProj)}}(dAttnOutput, context, {{L("AttnOutputWeight")}}, dContext, {{LG("AttnOutputWeight")}}, {{LG("AttnOutputBias")}}, MaxLen);
-            AttentionBackward(dContext, q, k, v, attn, dAttn, dScores, dQ, dK, dV);
-            {{FeedForwardEmitter.Backward(qkv)}}(dQ, x, {{L("QueryWeight")}}, dx, {{LG("QueryWeight")}}, {{LG("QueryBias")}}, MaxLen);
-            {{FeedForwardEmitter.Backward(qkv)}}(dK, x, {{L("KeyWeight")}}, dx, {{LG("KeyWeight")}}, {{LG("KeyBias")}}, MaxLen);
-            {{FeedForwardEmitter.Backward(qkv)}}(dV, x, {{L("ValueWeight")}}, dx, {{LG("ValueWeight")}}, {{LG("ValueBias")}}, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
+                Elementwise.GeluBackward<T>({{LD("FfnGelu")}}, {{LA("FfnHidden")}}, {{LD("FfnHidden")}});
+            }
+
+            {{FeedForwardEmitter.Backward(ff1)}}({{L("IntermediateWeight")}}, arena, at + Act.Layer.Mha, scratchArena, at + Act.Layer.FfnHidden, at + Act.Layer.Mha, {{Bool(s.FfnAddNorm)}}, {{LG("IntermediateWeight")}}, {{LG("IntermediateBias")}}, stride, count, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
+                AddNormBackward({{LD("Mha")}}, {{LA("AttnOutput")}}, arena.Slice((s * stride) + input, MaxLen * DModel), {{LA("MhaMean")}}, {{LA("MhaRstd")}}, {{L("AttnNormWeight")}}, {{LD("AttnOutput")}}, scratchArena.Slice((s * stride) + input, MaxLen * DModel), {{LG("AttnNormWeight")}}, {{LG("AttnNormBias")}}, MaxLen);
+            }
+
+            {{FeedForwardEmitter.Backward(outProj)}}({{L("AttnOutputWeight")}}, arena, at + Act.Layer.Context, scratchArena, at + Act.Layer.AttnOutput, at + Act.Layer.Context, false, {{LG("AttnOutputWeight")}}, {{LG("AttnOutputBias")}}, stride, count, MaxLen);
+            for (int s = 0; s < count; s++)
+            {
+                var a = arena.Slice((s * stride) + at, Act.LayerSize);
+                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
+                AttentionBackward({{LD("Context")}}, {{LA("Q")}}, {{LA("K")}}, {{LA("V")}}, {{LA("Attn")}}, {{LD("Attn")}}, {{LD("Scores")}}, {{LD("Q")}}, {{LD("K")}}, {{LD("V")}});
+            }
+
+            {{FeedForwardEmitter.Backward(qkv)}}({{L("QueryWeight")}}, arena, input, scratchArena, at + Act.Layer.Q, input, true, {{LG("QueryWeight")}}, {{LG("QueryBias")}}, stride, count, MaxLen);
+            {{FeedForwardEmitter.Backward(qkv)}}({{L("KeyWeight")}}, arena, input, scratchArena, at + Act.Layer.K, input, true, {{LG("KeyWeight")}}, {{LG("KeyBias")}}, stride, count, MaxLen);
+            {{FeedForwardEmitter.Backward(qkv)}}({{L("ValueWeight")}}, arena, input, scratchArena, at + Act.Layer.V, input, true, {{LG("ValueWeight")}}, {{LG("ValueBias")}}, stride, count, MaxLen);
             """);
         w.Close();
     }
-
-    /// <summary>Declares a local span for each named activation of a layer (q, attnOutput, ...; dQ, ... for gradients).</summary>
-    private void DeclareLayerActivations(CodeWriter w, string buffer, string prefix, System.Func<string, bool> wanted)
-    {
-        foreach (var slot in _act.Layer.Where(slot => wanted(slot.Constant)))
-        {
-            string name = prefix.Length == 0 ? Camel(slot.Constant) : prefix + slot.Constant;
-            w.Line($"var {name} = {buffer}.Slice(Act.Layer.{slot.Constant}, {slot.LengthExpression});");
-        }
-    }
-
-    private static bool IsStatistic(string constant) => constant.EndsWith("Mean", System.StringComparison.Ordinal) || constant.EndsWith("Rstd", System.StringComparison.Ordinal);
 
     private string P(string constant) => Slice("p", _param, constant, "Param.");
 
@@ -517,6 +583,10 @@ internal sealed class ModelEmitter
     private string L(string constant) => Slice("w", _param, constant, "Param.Layer.");
 
     private string LG(string constant) => Slice("gw", _param, constant, "Param.Layer.");
+
+    private string LA(string constant) => Slice("a", _act, constant, "Act.Layer.");
+
+    private string LD(string constant) => Slice("d", _act, constant, "Act.Layer.");
 
     private static string Slice(string buffer, LayoutPlan plan, string constant, string prefix)
     {
@@ -531,7 +601,8 @@ internal sealed class ModelEmitter
         return $"{buffer}.Slice({offset}, {slot.LengthExpression})";
     }
 
-    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    /// <summary>The runtime's Gemm.PaddedWidth: n rounded up to 8, or to a multiple of 16 above 8.</summary>
+    private static int Padded(int n) => n <= 8 ? 8 : (n + 15) & ~15;
 
     private static string Quote(string text) => "\"" + text + "\"";
 

@@ -1,71 +1,16 @@
-using System.Collections.Generic;
-using System.Linq;
-
 namespace BertGen.Generator.Emit;
 
 /// <summary>
-/// The inner loops every kernel is built from, one method per width the model needs: a dot product and
-/// y += s * x. Widths up to <see cref="UnrollLimit"/> are unrolled; wider ones are constant-bound
-/// Vector256 loops with a scalar tail.
+/// y += s * x over one row of a fixed width: unrolled up to <see cref="UnrollLimit"/> values, a constant-bound
+/// Vector256 loop with a scalar tail above. Matrix products go through the runtime's Gemm instead.
 /// </summary>
 internal static class PrimitiveEmitter
 {
     public const int UnrollLimit = 16;
 
-    public static void Emit(CodeWriter w, IEnumerable<int> widths)
-    {
-        foreach (int n in widths.Distinct().OrderBy(n => n))
-        {
-            EmitDot(w, n);
-            w.Line();
-            EmitAddScaled(w, n);
-            w.Line();
-        }
-    }
-
-    public static string Dot(int n) => "Dot" + n;
-
     public static string AddScaled(int n) => "AddScaled" + n;
 
-    private static void EmitDot(CodeWriter w, int n)
-    {
-        w.Line($"/// <summary>Sum of a[i] * b[i] over {n} values.</summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.OpenKernel($"private static T {Dot(n)}<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)");
-        if (n <= UnrollLimit)
-        {
-            w.Line($"a = a.Slice(0, {n});");
-            w.Line($"b = b.Slice(0, {n});");
-            var terms = Enumerable.Range(0, n).Select(i => $"(a[{i}] * b[{i}])").ToList();
-            var rows = Enumerable.Range(0, (terms.Count + 3) / 4).Select(r => string.Join(" + ", terms.Skip(r * 4).Take(4))).ToList();
-            w.Line("return " + rows[0] + (rows.Count == 1 ? ";" : string.Empty));
-            for (int r = 1; r < rows.Count; r++)
-            {
-                w.Line("    + " + rows[r] + (r == rows.Count - 1 ? ";" : string.Empty));
-            }
-        }
-        else
-        {
-            w.Line($"a = a.Slice(0, {n});");
-            w.Line($"b = b.Slice(0, {n});");
-            w.Line("var acc = Vector256<T>.Zero;");
-            w.Line("int i = 0;");
-            w.Open($"for (; i <= {n} - Vector256<T>.Count; i += Vector256<T>.Count)");
-            w.Line("acc += Vector256.Create(a.Slice(i, Vector256<T>.Count)) * Vector256.Create(b.Slice(i, Vector256<T>.Count));");
-            w.Close();
-            w.Line();
-            w.Line("T sum = Vector256.Sum(acc);");
-            w.Open($"for (; i < {n}; i++)");
-            w.Line("sum += a[i] * b[i];");
-            w.Close();
-            w.Line();
-            w.Line("return sum;");
-        }
-
-        w.Close();
-    }
-
-    private static void EmitAddScaled(CodeWriter w, int n)
+    public static void Emit(CodeWriter w, int n)
     {
         w.Line($"/// <summary>y[i] += s * x[i] over {n} values.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");

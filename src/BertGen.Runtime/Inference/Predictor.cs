@@ -101,7 +101,7 @@ public sealed class Predictor
         Array.Fill(tokens, Vocabulary.Mask, 0, masks.Length); // any word but [PAD]: marks the slot as real
         _batch.Load([new EncodedSample(first + " " + second, Vocabulary.Decode(input), input, segments, positions, tokens, false)]);
 
-        Model.ForwardSample<float>(_parameters, _batch, 0, _activations);
+        Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
         Model.Loss<float>(_batch, _activations);
         var probs = Model.Activations["probs_lm"].Of<float>(_activations);
         var results = new List<MaskPrediction>();

@@ -6,8 +6,8 @@ namespace BertGen.Kernels;
 public static class Erf
 {
     /// <summary>
-    /// erf in single precision: an odd/even rational approximation on [-4, 4], where erf is within a float
-    /// rounding of +-1 outside (max abs error about 1e-7).
+    /// erf in single precision: an odd/even rational approximation on [-4, 4], erf being within a float rounding of
+    /// +-1 outside. Evaluated in float, its largest error is 4.2e-7 (7 ulp of 1, near +-3.7; 6.5e-8 in exact arithmetic).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Float(float x)

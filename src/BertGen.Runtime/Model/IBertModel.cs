@@ -9,7 +9,8 @@ namespace BertGen;
 /// <remarks>
 /// Parameters, gradients and Adam state are flat arrays laid out by <see cref="Parameters"/>. The activation
 /// arena holds one block of <see cref="TensorLayout.Length"/> values of <see cref="Activations"/> per sample;
-/// the backward pass and the explorer both read it.
+/// the backward pass and the explorer both read it. The passes run layer by layer over a range of a batch's samples,
+/// so that each weight matrix is prepared once for all of them; separate ranges can run on separate threads.
 /// </remarks>
 public interface IBertModel
 {
@@ -22,8 +23,12 @@ public interface IBertModel
     /// <summary>Every activation of one sample with its name, shape and offset in the sample's block.</summary>
     TensorLayout Activations { get; }
 
-    /// <summary>Runs one sample through embeddings, encoder layers and both heads, up to the logits.</summary>
-    void ForwardSample<T>(ReadOnlySpan<T> parameters, Batch batch, int sample, Span<T> activations)
+    /// <summary>
+    /// Runs samples <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 of the batch
+    /// through embeddings, encoder layers and both heads, up to the logits. <paramref name="activations"/> holds their
+    /// blocks, one after another.
+    /// </summary>
+    void ForwardSamples<T>(ReadOnlySpan<T> parameters, Batch batch, int first, int count, Span<T> activations)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Softmax, cross-entropy and argmax of both heads over the batch, after every sample's forward.</summary>
@@ -31,9 +36,10 @@ public interface IBertModel
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// Adds one sample's share of the loss gradient to <paramref name="gradients"/>. <paramref name="scratch"/>
-    /// is one sample block that receives the gradients of the activations.
+    /// Adds the share of the batch's loss gradient that samples <paramref name="first"/> to <paramref name="first"/> +
+    /// <paramref name="count"/> - 1 carry to <paramref name="gradients"/>. <paramref name="scratch"/> has the same
+    /// layout as <paramref name="activations"/> and receives the gradients of the activations.
     /// </summary>
-    void BackwardSample<T>(ReadOnlySpan<T> parameters, Batch batch, int sample, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)
+    void BackwardSamples<T>(ReadOnlySpan<T> parameters, Batch batch, int first, int count, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }

@@ -25,6 +25,9 @@ public sealed record TrainingOptions
     /// <summary>The run folder to create, or null for a new folder under runs/.</summary>
     public string? OutputPath { get; init; }
 
+    /// <summary>Threads that share each batch (1: deterministic on any machine; more: deterministic for that count).</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Epochs whose tensors to capture; null for the default (see <see cref="CaptureSchedule"/>).</summary>
     public IReadOnlyList<int>? CaptureEpochs { get; init; }
 

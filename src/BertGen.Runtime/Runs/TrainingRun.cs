@@ -104,7 +104,7 @@ public sealed class TrainingRun
         var data = TrainingData.Create(pairs, corpusName, maxLen, maxPred, new SeededRandom(MaskSeed(options.Seed)));
         var model = Create(createModel, data.Vocabulary.Count, corpusName);
         var folder = RunFolder.CreateNew(options.OutputPath);
-        var trainer = new Trainer(model, data.Samples, options.Adam, new SeededRandom(options.Seed));
+        var trainer = new Trainer(model, data.Samples, options.Adam, new SeededRandom(options.Seed)) { Threads = options.Threads };
         var run = new TrainingRun(options, captures, data, trainer, folder, corpusName, new SeededRandom(MaskSeed(options.Seed) + 1), [], folder.CheckpointFile(0));
         folder.WriteConfig(model.Config, options, corpusName);
         folder.WriteVocabulary(data.Vocabulary);
@@ -118,7 +118,7 @@ public sealed class TrainingRun
     /// train it up to <paramref name="epochs"/> epochs in all. Its earlier metrics rows are kept as they were.
     /// </summary>
     /// <exception cref="InputException">The run is missing, damaged, of another configuration, or already that far.</exception>
-    public static TrainingRun Resume(Func<int, IBertModel> createModel, string path, int? epochs, int saveEvery, IReadOnlyList<int>? captureEpochs, int captureEvery)
+    public static TrainingRun Resume(Func<int, IBertModel> createModel, string path, int? epochs, int saveEvery, IReadOnlyList<int>? captureEpochs, int captureEvery, int threads = 1)
     {
         var archive = RunArchive.Open(path);
         var folder = archive.Folder;
@@ -128,6 +128,7 @@ public sealed class TrainingRun
             SaveEvery = saveEvery,
             CaptureEpochs = captureEpochs,
             CaptureEvery = captureEvery,
+            Threads = threads,
         };
         var resumable = folder.ResumableEpochs();
         if (resumable.Count == 0)
@@ -160,7 +161,7 @@ public sealed class TrainingRun
             ? (options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath))
             : null;
         var data = TrainingData.Restore(pairs, options.CorpusPath ?? "default", archive.Vocabulary, archive.Samples, model.Config.MaxLen, model.Config.MaxPred);
-        var trainer = new Trainer(model, data.Samples, options.Adam, initialRandom: null);
+        var trainer = new Trainer(model, data.Samples, options.Adam, initialRandom: null) { Threads = options.Threads };
         string checkpoint = folder.CheckpointFile(from);
         Checkpoint.Load(checkpoint, model).CopyTo(trainer.Parameters, 0);
         string? maskState = OptimizerCheckpoint.Load(OptimizerCheckpoint.PathFor(checkpoint), model, trainer.Optimizer);
@@ -320,6 +321,11 @@ public sealed class TrainingRun
         if (!(options.Adam.LearningRate > 0) || double.IsInfinity(options.Adam.LearningRate))
         {
             throw new InputException($"--lr is {options.Adam.LearningRate}; give a positive number such as 0.001.");
+        }
+
+        if (options.Threads < 1)
+        {
+            throw new InputException($"--threads is {options.Threads}; give 1 or more (0 on the command line means every core).");
         }
 
         if (options.SaveEvery < 0)

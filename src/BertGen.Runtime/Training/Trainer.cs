@@ -12,6 +12,9 @@ public sealed class Trainer
     private readonly Batch[] _batches;
     private readonly float[] _arena;
     private readonly float[] _scratch;
+    private float[][] _threadGradients = [];
+    private float[][] _threadScratch = [];
+    private int _threads = 1;
 
     /// <summary>
     /// Creates a trainer over <paramref name="samples"/>, its weights initialised from <paramref name="initialRandom"/>
@@ -38,7 +41,7 @@ public sealed class Trainer
         Gradients = new float[model.Parameters.Length];
         Optimizer = new Adam<float>(model.Parameters.Length, adam);
         _arena = new float[samples.Count * model.Activations.Length];
-        _scratch = new float[model.Activations.Length];
+        _scratch = new float[c.BatchSize * model.Activations.Length];
         if (initialRandom is not null)
         {
             Initializer.Initialize(model.Parameters, Parameters, initialRandom);
@@ -54,6 +57,23 @@ public sealed class Trainer
     public float[] Gradients { get; }
 
     public Adam<float> Optimizer { get; }
+
+    /// <summary>
+    /// Threads that share a batch's samples (1: all on the calling thread, allocating nothing). With more, each thread
+    /// accumulates its samples' gradients apart and the parts are summed in a fixed order, so results depend on the
+    /// thread count but not on timing.
+    /// </summary>
+    public int Threads
+    {
+        get => _threads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _threads = value;
+            _threadGradients = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Parameters.Length]).ToArray();
+            _threadScratch = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Model.Config.BatchSize * Model.Activations.Length]).ToArray();
+        }
+    }
 
     /// <summary>Epochs trained so far.</summary>
     public int Epoch { get; set; }
@@ -123,16 +143,41 @@ public sealed class Trainer
     {
         var batch = _batches[b];
         int stride = Model.Activations.Length;
-        var arena = _arena.AsSpan(b * Model.Config.BatchSize * stride, batch.Count * stride);
-        for (int s = 0; s < batch.Count; s++)
+        int start = b * Model.Config.BatchSize * stride;
+        if (_threads > 1 && batch.Count > 1)
         {
-            Model.ForwardSample<float>(Parameters, batch, s, arena.Slice(s * stride, stride));
+            return ForwardBackwardInParallel(batch, start);
         }
 
+        var arena = _arena.AsSpan(start, batch.Count * stride);
+        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, arena);
         var result = Model.Loss<float>(batch, arena);
-        for (int s = 0; s < batch.Count; s++)
+        Model.BackwardSamples<float>(Parameters, batch, 0, batch.Count, arena, Gradients, _scratch);
+        return result;
+    }
+
+    private ForwardResult ForwardBackwardInParallel(Batch batch, int start)
+    {
+        int stride = Model.Activations.Length;
+        int parts = Math.Min(_threads, batch.Count);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parts };
+        (int First, int Count) Range(int part) => (part * batch.Count / parts, ((part + 1) * batch.Count / parts) - (part * batch.Count / parts));
+        Parallel.For(0, parts, options, part =>
         {
-            Model.BackwardSample<float>(Parameters, batch, s, arena.Slice(s * stride, stride), Gradients, _scratch);
+            var (first, count) = Range(part);
+            Model.ForwardSamples<float>(Parameters, batch, first, count, _arena.AsSpan(start + (first * stride), count * stride));
+        });
+        var result = Model.Loss<float>(batch, _arena.AsSpan(start, batch.Count * stride));
+        Parallel.For(0, parts, options, part =>
+        {
+            var (first, count) = Range(part);
+            var gradients = _threadGradients[part];
+            Array.Clear(gradients);
+            Model.BackwardSamples<float>(Parameters, batch, first, count, _arena.AsSpan(start + (first * stride), count * stride), gradients, _threadScratch[part]);
+        });
+        for (int part = 0; part < parts; part++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(Gradients, _threadGradients[part], Gradients);
         }
 
         return result;

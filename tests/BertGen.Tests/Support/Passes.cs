@@ -10,11 +10,7 @@ internal static class Passes
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int stride = model.Activations.Length;
-        for (int s = 0; s < batch.Count; s++)
-        {
-            model.ForwardSample(parameters, batch, s, arena.AsSpan(s * stride, stride));
-        }
-
+        model.ForwardSamples(parameters, batch, 0, batch.Count, arena.AsSpan(0, batch.Count * stride));
         return model.Loss<T>(batch, arena.AsSpan(0, batch.Count * stride));
     }
 
@@ -26,12 +22,9 @@ internal static class Passes
         var arena = new T[batch.Capacity * stride];
         Forward(model, parameters, batch, arena);
         var gradients = new T[model.Parameters.Length];
-        var scratch = new T[stride];
-        for (int s = 0; s < batch.Count; s++)
-        {
-            model.BackwardSample<T>(parameters, batch, s, arena.AsSpan(s * stride, stride), gradients, scratch);
-        }
-
+        var scratch = new T[batch.Capacity * stride];
+        scratch.AsSpan().Fill(T.NaN); // a gradient read before it is written shows up as NaN
+        model.BackwardSamples<T>(parameters, batch, 0, batch.Count, arena, gradients, scratch);
         return gradients;
     }
 }

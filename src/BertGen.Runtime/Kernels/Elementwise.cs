@@ -1,0 +1,155 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BertGen.Kernels;
+
+/// <summary>Elementwise and row operations over spans, in Vector256 steps with a partial last step.</summary>
+public static class Elementwise
+{
+    /// <summary>y = gelu(x).</summary>
+    public static void GeluForward<T>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Length, vc = Vector256<T>.Count, i = 0;
+        y = y[..n];
+        for (; i <= n - vc; i += vc)
+        {
+            VectorMath.Gelu(Vector256.Create(x.Slice(i, vc))).CopyTo(y.Slice(i, vc));
+        }
+
+        if (i < n)
+        {
+            VectorMath.StorePartial(VectorMath.Gelu(VectorMath.LoadPartial(x[i..], n - i, T.Zero)), y[i..], n - i);
+        }
+    }
+
+    /// <summary>dx = dy * gelu'(x), written over dx.</summary>
+    public static void GeluBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Length, vc = Vector256<T>.Count, i = 0;
+        dy = dy[..n];
+        dx = dx[..n];
+        for (; i <= n - vc; i += vc)
+        {
+            (Vector256.Create(dy.Slice(i, vc)) * VectorMath.GeluDerivative(Vector256.Create(x.Slice(i, vc)))).CopyTo(dx.Slice(i, vc));
+        }
+
+        if (i < n)
+        {
+            var g = VectorMath.LoadPartial(dy[i..], n - i, T.Zero) * VectorMath.GeluDerivative(VectorMath.LoadPartial(x[i..], n - i, T.Zero));
+            VectorMath.StorePartial(g, dx[i..], n - i);
+        }
+    }
+
+    /// <summary>Softmax of one row, in place, shifted by the row's maximum.</summary>
+    public static void SoftmaxInPlace<T>(Span<T> row)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = row.Length, vc = Vector256<T>.Count, padded = (n + vc - 1) / vc * vc;
+        Span<T> buffer = padded <= 512 ? stackalloc T[512] : Workspace<T>.Get(2, padded);
+        buffer = buffer[..padded];
+        row.CopyTo(buffer);
+        buffer[n..].Fill(T.NegativeInfinity);
+        ref T b = ref MemoryMarshal.GetReference(buffer);
+        var vmax = Vector256.LoadUnsafe(ref b);
+        for (int i = vc; i < padded; i += vc)
+        {
+            vmax = Vector256.Max(vmax, Vector256.LoadUnsafe(ref b, (nuint)i));
+        }
+
+        T max = vmax[0];
+        for (int lane = 1; lane < vc; lane++)
+        {
+            max = T.Max(max, vmax[lane]);
+        }
+
+        var shift = Vector256.Create(max);
+        var vsum = Vector256<T>.Zero;
+        for (int i = 0; i < padded; i += vc)
+        {
+            var e = VectorMath.Exp(Vector256.LoadUnsafe(ref b, (nuint)i) - shift);
+            e.StoreUnsafe(ref b, (nuint)i);
+            vsum += e;
+        }
+
+        var scale = Vector256.Create(T.One / Vector256.Sum(vsum));
+        for (int i = 0; i < padded; i += vc)
+        {
+            (Vector256.LoadUnsafe(ref b, (nuint)i) * scale).StoreUnsafe(ref b, (nuint)i);
+        }
+
+        buffer[..n].CopyTo(row);
+    }
+
+    /// <summary>
+    /// Through a softmax row p: ds = p * (dp - sum(p * dp)), the gradient of the scores from that of the probabilities.
+    /// </summary>
+    public static void SoftmaxBackwardRow<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> dp, Span<T> ds)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = p.Length, vc = Vector256<T>.Count, i = 0;
+        dp = dp[..n];
+        ds = ds[..n];
+        var acc = Vector256<T>.Zero;
+        for (; i <= n - vc; i += vc)
+        {
+            acc = VectorMath.Fma(Vector256.Create(p.Slice(i, vc)), Vector256.Create(dp.Slice(i, vc)), acc);
+        }
+
+        T weighted = Vector256.Sum(acc);
+        for (int j = i; j < n; j++)
+        {
+            weighted += p[j] * dp[j];
+        }
+
+        var w = Vector256.Create(weighted);
+        for (i = 0; i <= n - vc; i += vc)
+        {
+            (Vector256.Create(p.Slice(i, vc)) * (Vector256.Create(dp.Slice(i, vc)) - w)).CopyTo(ds.Slice(i, vc));
+        }
+
+        for (; i < n; i++)
+        {
+            ds[i] = p[i] * (dp[i] - weighted);
+        }
+    }
+
+    /// <summary>sums[j] += sum over rows of m[r * stride + j], for j below sums.Length.</summary>
+    public static void AddColumnSums<T>(ReadOnlySpan<T> m, int stride, int rows, Span<T> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = sums.Length, vc = Vector256<T>.Count, j = 0;
+        if (rows == 0)
+        {
+            return;
+        }
+
+        _ = m[((rows - 1) * stride) + n - 1];
+        ref T mr = ref MemoryMarshal.GetReference(m);
+        ref T sr = ref MemoryMarshal.GetReference(sums);
+        for (; j <= n - vc; j += vc)
+        {
+            var acc = Vector256.LoadUnsafe(ref sr, (nuint)j);
+            for (int r = 0; r < rows; r++)
+            {
+                acc += Vector256.LoadUnsafe(ref mr, (nuint)((r * stride) + j));
+            }
+
+            acc.StoreUnsafe(ref sr, (nuint)j);
+        }
+
+        for (; j < n; j++)
+        {
+            T acc = sums[j];
+            for (int r = 0; r < rows; r++)
+            {
+                acc += m[(r * stride) + j];
+            }
+
+            sums[j] = acc;
+        }
+    }
+
+}

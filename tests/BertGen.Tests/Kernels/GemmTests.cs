@@ -1,0 +1,97 @@
+using System.Numerics;
+using BertGen.Data;
+using BertGen.Kernels;
+
+namespace BertGen.Tests.Kernels;
+
+/// <summary>The shared matrix product against a plain triple loop, for every shape class its blocking distinguishes.</summary>
+public sealed class GemmTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 14, 20, 7 }, { 14, 7, 28 }, { 3, 2, 7 }, { 1, 1, 1 }, { 5, 8, 3 }, { 4, 16, 4 }, { 9, 33, 17 }, { 128, 64, 256 }, { 2, 42, 7 }, { 7, 4, 14 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Multiply_equals_the_triple_loop_in_float_and_double(int rows, int n, int k)
+    {
+        Check<double>(rows, n, k, 1e-12);
+        Check<float>(rows, n, k, 2e-5);
+    }
+
+    private static void Check<T>(int rows, int n, int k, double tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new SeededRandom((ulong)((rows * 1000) + (n * 10) + k));
+        T Next() => T.CreateTruncating(random.NextGaussian());
+        foreach (bool transposedA in new[] { false, true })
+        {
+            foreach (bool packColumns in new[] { false, true })
+            {
+                foreach (var (accumulate, withBias, alpha) in new[] { (false, false, 1.0), (true, false, 0.5), (false, true, 1.0) })
+                {
+                    // A is rows x k, stored either row-major (lda = k + 3, ak = 1) or column-major (lda = 1, ak = rows + 2).
+                    int lda = transposedA ? 1 : k + 3, ak = transposedA ? rows + 2 : 1;
+                    var a = new T[(rows * lda) + (k * ak) + 4];
+                    for (int i = 0; i < a.Length; i++)
+                    {
+                        a[i] = Next();
+                    }
+
+                    // B is k x n, given as rows (ld n + 1) or as the transpose of an n x k matrix (ld k + 2).
+                    int ldb = packColumns ? k + 2 : n + 1;
+                    var src = new T[(packColumns ? n : k) * ldb];
+                    for (int i = 0; i < src.Length; i++)
+                    {
+                        src[i] = Next();
+                    }
+
+                    T B(int kk, int j) => packColumns ? src[(j * ldb) + kk] : src[(kk * ldb) + j];
+                    var packed = new T[k * Gemm.PaddedWidth(n)];
+                    if (packColumns)
+                    {
+                        Gemm.PackColumns<T>(src, ldb, k, n, packed);
+                    }
+                    else
+                    {
+                        Gemm.PackRows<T>(src, ldb, k, n, packed);
+                    }
+
+                    int ldc = n + 5;
+                    var c = new T[rows * ldc];
+                    for (int i = 0; i < c.Length; i++)
+                    {
+                        c[i] = Next();
+                    }
+
+                    var bias = withBias ? Enumerable.Range(0, n).Select(_ => Next()).ToArray() : [];
+                    var expected = (T[])c.Clone();
+                    for (int m = 0; m < rows; m++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            T sum = T.Zero;
+                            for (int kk = 0; kk < k; kk++)
+                            {
+                                sum += a[(m * lda) + (kk * ak)] * B(kk, j);
+                            }
+
+                            T value = (T.CreateTruncating(alpha) * sum) + (withBias ? bias[j] : T.Zero);
+                            expected[(m * ldc) + j] = accumulate ? expected[(m * ldc) + j] + value : value;
+                        }
+                    }
+
+                    Gemm.Multiply<T>(a, lda, ak, packed, k, n, c, ldc, rows, T.CreateTruncating(alpha), accumulate, bias);
+
+                    for (int i = 0; i < c.Length; i++)
+                    {
+                        double e = double.CreateTruncating(expected[i]), g = double.CreateTruncating(c[i]);
+                        Assert.True(Math.Abs(e - g) <= tolerance * Math.Max(1, Math.Abs(e)) * Math.Sqrt(k + 1),
+                            $"{typeof(T).Name} rows {rows} n {n} k {k} transposedA {transposedA} columns {packColumns} accumulate {accumulate} bias {withBias}: C[{i}] = {g}, expected {e}");
+                    }
+                }
+            }
+        }
+    }
+}
