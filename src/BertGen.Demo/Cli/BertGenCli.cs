@@ -28,6 +28,7 @@ public static class BertGenCli
         root.Subcommands.Add(ExploreCommand.Create(Console, output));
         root.Subcommands.Add(PredictCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
 
         parsed = root.Parse(args);
         IAnsiConsole Console() => console ??= CreateConsole(output, parsed?.GetValue(color) ?? "auto");

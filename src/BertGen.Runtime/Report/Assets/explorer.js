@@ -1,0 +1,346 @@
+"use strict";
+// BertGen explorer: draws the model from the run's configuration and shows captured tensors. All text from the run
+// is written with textContent, never parsed as markup.
+const D = JSON.parse(document.getElementById("data").textContent);
+const C = D.config;
+const T = C.maxLen, P = C.maxPred, H = C.heads, DK = C.dK;
+const MASKED = -1e8;
+const state = { sample: 0, epoch: D.epochs.length - 1, block: null };
+const decoded = new Map();
+
+const MLM_ROWS = new Set(["h_masked", "mlm_dense", "mlm_gelu", "mlm_norm", "mlm_norm_mean", "mlm_norm_rstd", "logits_lm", "probs_lm", "pred_lm"]);
+const TOKEN_COLUMNS = new Set(["scores", "attn", "attn_mask"]);
+const VOCAB_COLUMNS = new Set(["logits_lm", "probs_lm"]);
+const CLASS_COLUMNS = new Set(["logits_clsf", "probs_clsf"]);
+const INTEGERS = new Set(["pred_lm", "pred_clsf", "attn_mask"]);
+const HEAD_COLUMNS = { q_s: "q", k_s: "k", v_s: "v", ctx: "context" };
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "data") Object.assign(node.dataset, value);
+    else if (key === "on") for (const [event, handler] of Object.entries(value)) node.addEventListener(event, handler);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function decode(epoch, name) {
+  const key = epoch + "|" + name;
+  if (!decoded.has(key)) {
+    const t = D.epochs[epoch].tensors[name];
+    if (!t) return null;
+    const text = atob(t.data);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    decoded.set(key, { shape: t.shape, values: t.dtype === "F32" ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer) });
+  }
+  return decoded.get(key);
+}
+
+function ofSample(name) {
+  const t = decode(state.epoch, name);
+  const per = t.values.length / t.shape[0];
+  return { shape: t.shape.slice(1), values: t.values.subarray(state.sample * per, (state.sample + 1) * per) };
+}
+
+function tokens() { return Array.from(ofSample("input.input_ids").values, id => D.vocab[id]); }
+
+function slots() {
+  const pos = ofSample("input.masked_positions").values, tok = ofSample("input.masked_tokens").values;
+  return Array.from(pos, (p, m) => tok[m] === 0 ? "(pad)" : "@" + p + " " + D.vocab[tok[m]]);
+}
+
+function indices(n) { return Array.from({ length: n }, (_, i) => String(i)); }
+
+function format(v, integer) {
+  if (v <= MASKED) return "-1e9";
+  if (integer) return String(Math.round(v));
+  const text = v.toFixed(3);
+  return text === "-0.000" ? "0.000" : text;
+}
+
+// A block's values as labelled matrices: one for an activation, a weight and its gradient for a parameter.
+function views(spec) {
+  const where = "sample " + state.sample + ", epoch " + D.epochs[state.epoch].epoch;
+  if (spec.param) {
+    const name = spec.param;
+    return [["param.", ""], ["grad.", " (gradient)"]].map(([prefix, suffix]) => {
+      const t = decode(state.epoch, prefix + name);
+      const rows = t.shape.length === 2 ? t.shape[0] : 1, cols = t.shape[t.shape.length - 1];
+      let rowLabels = t.shape.length === 2 ? indices(rows) : [name.split(".").pop()];
+      let colLabels = indices(cols);
+      if (name === "bert.embeddings.word_embeddings.weight") rowLabels = D.vocab.slice();
+      if (name === "bert.embeddings.position_embeddings.weight") rowLabels = indices(rows).map(i => "pos " + i);
+      if (name === "bert.embeddings.token_type_embeddings.weight") rowLabels = indices(rows).map(i => "seg " + i);
+      if (name === "cls.predictions.bias") colLabels = D.vocab.slice();
+      if (name === "cls.seq_relationship.weight") rowLabels = ["NotNext", "IsNext"];
+      if (name === "cls.seq_relationship.bias") colLabels = ["NotNext", "IsNext"];
+      return { title: name + suffix + " — epoch " + D.epochs[state.epoch].epoch + " [" + t.shape.join(", ") + "]", rows, cols, values: t.values, rowLabels, colLabels, integer: false };
+    });
+  }
+  const name = spec.act;
+  const layerKey = n => spec.layer === undefined ? "act." + n : "act.layer." + spec.layer + "." + n;
+  const scope = (spec.layer === undefined ? "" : ", layer " + spec.layer) + (spec.head === undefined ? "" : ", head " + spec.head);
+  let shape, values;
+  if (name === "attn_mask") {
+    const mask = ofSample(layerKey(name)).values;
+    shape = [T, T];
+    values = Float32Array.from({ length: T * T }, (_, i) => mask[i % T]);
+  } else if (name === "scores" || name === "attn") {
+    const all = ofSample(layerKey(name)).values;
+    shape = [T, T];
+    values = all.subarray(spec.head * T * T, (spec.head + 1) * T * T);
+  } else if (name in HEAD_COLUMNS) {
+    const all = ofSample(layerKey(HEAD_COLUMNS[name])).values;
+    shape = [T, DK];
+    values = new Float32Array(T * DK);
+    for (let t = 0; t < T; t++) for (let j = 0; j < DK; j++) values[t * DK + j] = all[t * H * DK + spec.head * DK + j];
+  } else {
+    const t = ofSample(layerKey(name));
+    shape = t.shape;
+    values = t.values;
+  }
+  const rows = shape.length === 2 ? shape[0] : 1, cols = shape[shape.length - 1];
+  const rowLabels = shape.length === 1 ? [name] : MLM_ROWS.has(name) ? slots() : tokens();
+  let colLabels = indices(cols);
+  if (TOKEN_COLUMNS.has(name)) colLabels = tokens();
+  else if (VOCAB_COLUMNS.has(name)) colLabels = D.vocab.slice();
+  else if (CLASS_COLUMNS.has(name)) colLabels = ["NotNext", "IsNext"];
+  else if (shape.length === 1 && MLM_ROWS.has(name)) colLabels = slots();
+  else if (shape.length === 1 && /_(mean|rstd)$/.test(name)) colLabels = tokens();
+  return [{ title: name + scope + " — " + where + " [" + shape.join(", ") + "]", rows, cols, values, rowLabels, colLabels, integer: INTEGERS.has(name) }];
+}
+
+function heatTable(view) {
+  let min = Infinity, max = -Infinity;
+  for (const v of view.values) if (v > MASKED) { min = Math.min(min, v); max = Math.max(max, v); }
+  const colour = v => {
+    const t = max > min ? (Math.max(v, min) - min) / (max - min) : 0.5;
+    return ["rgb(" + Math.round(20 + 235 * t) + "," + Math.round(30 + 220 * t) + "," + Math.round(80 + 120 * t) + ")", t > 0.55 ? "#000" : "#fff"];
+  };
+  const head = el("tr", {}, el("th", {}));
+  for (const label of view.colLabels) head.append(el("th", { className: "col" }, label));
+  const body = el("tbody");
+  for (let r = 0; r < view.rows; r++) {
+    const row = el("tr", {}, el("th", {}, view.rowLabels[r]));
+    for (let c = 0; c < view.cols; c++) {
+      const v = view.values[r * view.cols + c];
+      const [background, foreground] = colour(v);
+      const cell = el("td", { data: { r, c } }, format(v, view.integer));
+      cell.style.background = background;
+      cell.style.color = foreground;
+      cell.addEventListener("mouseenter", () => {
+        document.getElementById("pointer").textContent = view.rowLabels[r] + " × " + view.colLabels[c] + ": " + (v <= MASKED ? "-1e9 (masked)" : v);
+      });
+      row.append(cell);
+    }
+    body.append(row);
+  }
+  return el("div", {}, el("h3", {}, view.caption || ""), el("table", { className: "heat" }, el("thead", {}, head), body));
+}
+
+function renderDetail() {
+  const tables = document.getElementById("detail-tables");
+  tables.replaceChildren();
+  document.getElementById("pointer").textContent = "";
+  if (!state.block) return;
+  const list = views(state.block.spec);
+  document.getElementById("detail-title").textContent = list[0].title;
+  if (list.length > 1) {
+    list[0].caption = "weight";
+    list[1].caption = "gradient";
+  }
+
+  for (const view of list) tables.append(heatTable(view));
+}
+
+function select(block) {
+  document.querySelectorAll(".block.selected").forEach(b => b.classList.remove("selected"));
+  block.element.classList.add("selected");
+  state.block = block;
+  renderDetail();
+  remember();
+}
+
+// The URL fragment names the view (#sample=0&epoch=5000&block=L1.h2.attn), so that a view can be linked to.
+function remember() {
+  const parts = ["sample=" + state.sample, "epoch=" + D.epochs[state.epoch].epoch];
+  if (state.block) parts.push("block=" + state.block.id);
+  history.replaceState(null, "", "#" + parts.join("&"));
+}
+
+function recall() {
+  const wanted = new URLSearchParams(location.hash.slice(1));
+  const sample = Number(wanted.get("sample"));
+  if (Number.isInteger(sample) && sample >= 0 && sample < D.samples.length) state.sample = sample;
+  const epoch = D.epochs.findIndex(e => String(e.epoch) === wanted.get("epoch"));
+  if (epoch >= 0) state.epoch = epoch;
+  return wanted.get("block");
+}
+
+function block(id, label, spec) {
+  const entry = { id, spec };
+  entry.element = el("button", { className: "block" + (spec.param ? " weight" : ""), title: spec.param || spec.act, data: { block: id }, on: { click: () => select(entry) } }, label);
+  return entry.element;
+}
+
+function weight(name, label) { return block("W." + name, label, { param: name }); }
+
+function row(label, ...items) { return el("div", { className: "row" }, el("span", { className: "row-label" }, label), ...items); }
+
+function stage(title, className, ...rows) { return el("div", { className: "stage " + (className || "") }, el("h2", {}, title), ...rows); }
+
+function arrow() { return el("div", { className: "arrow" }, "↓"); }
+
+function drawModel() {
+  const model = document.getElementById("model");
+  const input = stage("Input", "", row("masked text", el("div", { className: "tokens", id: "input-tokens" })),
+    row("input ids", el("span", { className: "ids", id: "input-ids" })),
+    row("segment ids", el("span", { className: "ids", id: "segment-ids" })),
+    row("masked positions", el("span", { className: "ids", id: "masked-positions" })));
+  const e = "bert.embeddings.";
+  const embedding = stage("Input embedding", "",
+    row("weights", weight(e + "word_embeddings.weight", "tok"), weight(e + "position_embeddings.weight", "pos"), weight(e + "token_type_embeddings.weight", "seg")),
+    row("embeddings", block("emb.tok_embed", "tok_embed", { act: "tok_embed" }), block("emb.pos_embed", "pos_embed", { act: "pos_embed" }),
+      block("emb.seg_embed", "seg_embed", { act: "seg_embed" }), "=", block("emb.embedding", "embedding", { act: "embedding" })),
+    C.embeddingLayerNorm
+      ? row("LayerNorm", weight(e + "LayerNorm.weight", "γ"), weight(e + "LayerNorm.bias", "β"), block("emb.embedding_norm", "embedding_norm", { act: "embedding_norm" }))
+      : row("LayerNorm", el("span", { className: "ids" }, "none (embeddingLayerNorm false)")),
+    row("mask", block("emb.attn_mask", "attn_mask", { act: "attn_mask" })));
+  model.append(input, arrow(), embedding);
+  for (let l = 0; l < C.layers; l++) {
+    const p = "bert.encoder.layer." + l + ".";
+    const a = (name, label) => block("L" + l + "." + name, label || name, { act: name, layer: l });
+    const heads = el("div", { className: "row" }, el("span", { className: "row-label" }, "heads"));
+    for (let h = 0; h < H; h++) {
+      const hb = name => block("L" + l + ".h" + h + "." + name, name, { act: name, layer: l, head: h });
+      heads.append(el("div", { className: "head" }, el("h3", {}, "h" + h), hb("q_s"), hb("k_s"), hb("v_s"), hb("scores"), hb("attn"), hb("ctx")));
+    }
+    model.append(arrow(), stage("Encoder layer " + l, "layer",
+      row("q, k, v", weight(p + "attention.self.query.weight", "W_Q"), weight(p + "attention.self.key.weight", "W_K"), weight(p + "attention.self.value.weight", "W_V"), a("q"), a("k"), a("v")),
+      heads,
+      row("output", a("context"), weight(p + "attention.output.dense.weight", "W_O"), a("attn_output")),
+      row("Add & Norm", weight(p + "attention.output.LayerNorm.weight", "γ"), weight(p + "attention.output.LayerNorm.bias", "β"), a("mha")),
+      row("feed-forward", weight(p + "intermediate.dense.weight", "W_1"), a("ffn_hidden"), a("ffn_gelu"), weight(p + "output.dense.weight", "W_2"),
+        ...(C.ffnAddNorm ? [a("ffn_output"), weight(p + "output.LayerNorm.weight", "γ"), weight(p + "output.LayerNorm.bias", "β")] : [])),
+      row("output", a("enc_output"))));
+  }
+  const o = (name, label) => block("out." + name, label || name, { act: name });
+  const nsp = stage("IsNext", "", row("pooler", o("h_cls"), weight("bert.pooler.dense.weight", "W_pool"), o("h_pooled")),
+    row("classifier", weight("cls.seq_relationship.weight", "W_cls"), o("logits_clsf"), o("probs_clsf"), o("pred_clsf")),
+    row("prediction", el("span", { className: "ids", id: "nsp-prediction" })));
+  const mlm = stage("Masked words", "", row("gather", o("h_masked")),
+    row("transform", weight("cls.predictions.transform.dense.weight", "W_t"), o("mlm_dense"), o("mlm_gelu"),
+      weight("cls.predictions.transform.LayerNorm.weight", "γ"), o("mlm_norm")),
+    row("decoder", weight("bert.embeddings.word_embeddings.weight", "tok (tied)"), weight("cls.predictions.bias", "bias"), o("logits_lm"), o("probs_lm"), o("pred_lm")),
+    row("prediction", el("span", { className: "ids", id: "mlm-prediction" })));
+  model.append(arrow(), stage("Output layer", "", el("div", { className: "row" }, nsp, mlm)));
+}
+
+function renderInput() {
+  const ids = ofSample("input.input_ids").values;
+  const masked = new Set(Array.from(ofSample("input.masked_tokens").values).map((t, m) => t === 0 ? -1 : ofSample("input.masked_positions").values[m]));
+  document.getElementById("input-tokens").replaceChildren(...Array.from(ids, (id, t) => el("span", { className: "token" + (masked.has(t) ? " masked" : "") }, D.vocab[id])));
+  document.getElementById("input-ids").textContent = Array.from(ids).join(" ");
+  document.getElementById("segment-ids").textContent = Array.from(ofSample("input.segment_ids").values).join(" ");
+  document.getElementById("masked-positions").textContent = Array.from(ofSample("input.masked_positions").values).join(" ");
+  const words = list => list.map(id => id + " " + D.vocab[id]).join(", ");
+  const p = predictions(state.sample);
+  document.getElementById("mlm-prediction").textContent = "predicted " + words(p.predicted) + "; actual " + words(p.actual);
+  document.getElementById("nsp-prediction").textContent = "IsNext predicted " + p.isNextPredicted + "; actual " + p.isNextActual;
+}
+
+function predictions(sample) {
+  const keep = state.sample;
+  state.sample = sample;
+  const tokensOf = Array.from(ofSample("input.masked_tokens").values);
+  const predicted = Array.from(ofSample("act.pred_lm").values, Math.round);
+  const result = {
+    text: tokens().filter(t => t !== "[PAD]").join(" "),
+    predicted: predicted.filter((_, m) => tokensOf[m] !== 0),
+    actual: tokensOf.filter(t => t !== 0),
+    isNextPredicted: ofSample("act.pred_clsf").values[0] === 1 ? "True" : "False",
+    isNextActual: ofSample("input.is_next").values[0] === 1 ? "True" : "False",
+  };
+  state.sample = keep;
+  return result;
+}
+
+function renderSummary() {
+  const table = document.getElementById("summary");
+  const header = el("tr", {}, ...["sample", "masked input", "predicted", "actual", "IsNext predicted", "IsNext actual"].map(h => el("th", {}, h)));
+  const rows = D.samples.map((_, s) => {
+    const p = predictions(s);
+    const words = list => list.map(id => id + " (" + D.vocab[id] + ")").join(", ");
+    const right = p.predicted.every((id, i) => id === p.actual[i]);
+    return el("tr", {}, el("td", {}, String(s)), el("td", {}, p.text),
+      el("td", { className: right ? "right" : "wrong" }, words(p.predicted)), el("td", {}, words(p.actual)),
+      el("td", { className: p.isNextPredicted === p.isNextActual ? "right" : "wrong" }, p.isNextPredicted), el("td", {}, p.isNextActual));
+  });
+  table.replaceChildren(el("thead", {}, header), el("tbody", {}, ...rows));
+}
+
+function renderChart() {
+  const svg = document.getElementById("loss-chart");
+  const ns = "http://www.w3.org/2000/svg";
+  const m = D.metrics;
+  const make = (tag, attrs) => { const node = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v); return node; };
+  svg.replaceChildren();
+  if (m.epoch.length === 0) return;
+  const all = [...m.loss, ...m.mlm, ...m.nsp].filter(v => v > 0 && isFinite(v));
+  const lo = Math.log10(Math.min(...all)), hi = Math.log10(Math.max(...all));
+  const last = m.epoch[m.epoch.length - 1];
+  const x = e => 50 + 570 * (e / Math.max(1, last));
+  const y = v => 10 + 160 * (hi - Math.log10(Math.max(v, 1e-12))) / Math.max(1e-9, hi - lo);
+  svg.append(make("line", { x1: 50, y1: 170, x2: 620, y2: 170, stroke: "#8c959f" }), make("line", { x1: 50, y1: 10, x2: 50, y2: 170, stroke: "#8c959f" }));
+  for (const [label, value] of [[Math.pow(10, hi).toPrecision(2), 10], [Math.pow(10, lo).toPrecision(2), 170]]) {
+    const text = make("text", { x: 4, y: value + 4, "font-size": 10, fill: "#57606a" });
+    text.textContent = label;
+    svg.append(text);
+  }
+  [["loss", "#1b1f23", "total"], ["mlm", "#0969da", "MLM"], ["nsp", "#bc4c00", "NSP"]].forEach(([key, colour, name], i) => {
+    svg.append(make("polyline", { fill: "none", stroke: colour, "stroke-width": 1.2, points: m.epoch.map((e, j) => x(e).toFixed(1) + "," + y(m[key][j]).toFixed(1)).join(" ") }));
+    const text = make("text", { x: 520, y: 20 + 12 * i, "font-size": 11, fill: colour });
+    text.textContent = name;
+    svg.append(text);
+  });
+  const epoch = D.epochs[state.epoch].epoch;
+  svg.append(make("line", { id: "epoch-marker", x1: x(epoch), y1: 10, x2: x(epoch), y2: 170, stroke: "#cf222e", "stroke-dasharray": "3 3" }));
+  const label = make("text", { x: x(epoch) > 560 ? x(epoch) - 3 : x(epoch) + 3, y: 185, "font-size": 10, fill: "#cf222e", "text-anchor": x(epoch) > 560 ? "end" : "start" });
+  label.textContent = "epoch " + epoch;
+  svg.append(label);
+}
+
+function render() {
+  remember();
+  const epoch = D.epochs[state.epoch];
+  document.getElementById("epoch-value").textContent = String(epoch.epoch);
+  document.getElementById("epoch-loss").textContent = "loss " + epoch.loss.toFixed(4);
+  renderInput();
+  renderDetail();
+  renderSummary();
+  renderChart();
+}
+
+function start() {
+  document.getElementById("run-name").textContent = D.run;
+  document.getElementById("config-line").textContent = C.name + ": " + C.layers + " layers, " + H + " heads of " + DK + ", dModel " + C.dModel +
+    ", dFF " + C.dFF + ", maxLen " + T + ", maxPred " + P + ", vocabulary " + C.vocabSize + "; captured epochs " + D.epochs.map(e => e.epoch).join(", ");
+  const sample = document.getElementById("sample");
+  D.samples.forEach((s, i) => sample.append(el("option", { value: String(i) }, i + ": " + s.text)));
+  const wantedBlock = recall();
+  sample.value = String(state.sample);
+  sample.addEventListener("change", () => { state.sample = Number(sample.value); render(); });
+  const slider = document.getElementById("epoch");
+  slider.max = String(D.epochs.length - 1);
+  slider.value = String(state.epoch);
+  slider.addEventListener("input", () => { state.epoch = Number(slider.value); render(); });
+  drawModel();
+  render();
+  const initial = wantedBlock && document.querySelector("[data-block='" + CSS.escape(wantedBlock) + "']");
+  if (initial) initial.click();
+}
+
+start();

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using BertGen.Explore;
+using BertGen.IO;
+
+namespace BertGen.Report;
+
+/// <summary>
+/// The visual explorer: one HTML file that draws the model as the article's figures do and shows any captured tensor
+/// of any sample at any captured epoch, with the loss curve and the predictions. Style, script and data are inline, so
+/// the page works from the file system with no network. Corpus text reaches the page only inside JSON, whose encoder
+/// escapes &lt;, &gt; and &amp;, and the script writes it with textContent, never as markup.
+/// </summary>
+public static class ExplorerPage
+{
+    /// <summary>Rows of metrics.csv kept for the loss chart (every captured epoch is always kept).</summary>
+    public const int ChartPoints = 2000;
+
+    /// <summary>Where <c>bertgen report</c> writes the page by default.</summary>
+    public static string DefaultPath(RunArchive run) => Path.Combine(run.Folder.Path, "explorer.html");
+
+    /// <summary>Writes the page of <paramref name="run"/> to <paramref name="path"/>, whole or not at all.</summary>
+    /// <exception cref="InputException">The run has no captures.</exception>
+    public static void Write(RunArchive run, string path)
+    {
+        if (run.CapturedEpochs.Count == 0)
+        {
+            throw new InputException($"'{run.Folder.Path}' has no captures to show; train with --capture-epochs or --capture-every.");
+        }
+
+        string html = Asset("explorer.html")
+            .Replace("/*STYLE*/", Asset("explorer.css"), StringComparison.Ordinal)
+            .Replace("/*SCRIPT*/", Asset("explorer.js"), StringComparison.Ordinal)
+            .Replace("/*DATA*/", Data(run), StringComparison.Ordinal);
+        AtomicFile.WriteText(path, html);
+    }
+
+    /// <summary>The run as the page's JSON: configuration, vocabulary, samples, metrics, and every captured tensor.</summary>
+    public static string Data(RunArchive run)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("run", Path.GetFileName(run.Folder.Path));
+            json.WritePropertyName("config");
+            ConfigJson.Write(json, run.Config);
+            json.WriteStartArray("vocab");
+            foreach (var token in run.Vocabulary.Tokens)
+            {
+                json.WriteStringValue(token);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("samples");
+            foreach (var sample in run.Samples)
+            {
+                json.WriteStartObject();
+                json.WriteString("text", sample.Text);
+                json.WriteBoolean("isNext", sample.IsNext);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            WriteMetrics(json, run);
+            json.WriteStartArray("epochs");
+            foreach (int epoch in run.CapturedEpochs)
+            {
+                WriteCapture(json, run.Capture(epoch));
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteMetrics(Utf8JsonWriter json, RunArchive run)
+    {
+        var rows = run.Metrics;
+        int stride = Math.Max(1, (rows.Count + ChartPoints - 1) / ChartPoints);
+        var kept = rows.Where((r, i) => i % stride == 0 || i == rows.Count - 1 || run.CapturedEpochs.Contains(r.Epoch) || run.CapturedEpochs.Contains(r.Epoch - 1)).ToList();
+        json.WriteStartObject("metrics");
+        foreach (var (name, value) in new (string, Func<Training.EpochMetrics, double>)[]
+        {
+            ("epoch", r => r.Epoch), ("loss", r => r.Loss), ("mlm", r => r.MlmLoss), ("nsp", r => r.NspLoss),
+        })
+        {
+            json.WriteStartArray(name);
+            foreach (var row in kept)
+            {
+                json.WriteNumberValue(Math.Round(value(row), 6));
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteCapture(Utf8JsonWriter json, CaptureFile capture)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("epoch", capture.Epoch);
+        json.WriteNumber("loss", Math.Round(capture.Loss, 6));
+        json.WriteStartObject("tensors");
+        foreach (var entry in capture.File.Tensors)
+        {
+            if (entry.DType is not ("F32" or "I32"))
+            {
+                continue;
+            }
+
+            json.WriteStartObject(entry.Name);
+            json.WriteString("dtype", entry.DType);
+            json.WriteStartArray("shape");
+            foreach (long d in entry.Shape)
+            {
+                json.WriteNumberValue(d);
+            }
+
+            json.WriteEndArray();
+            var bytes = entry.DType == "F32"
+                ? MemoryMarshal.AsBytes(capture.File.Float32(entry.Name).AsSpan()).ToArray()
+                : MemoryMarshal.AsBytes(capture.File.Int32(entry.Name).AsSpan()).ToArray();
+            json.WriteBase64String("data", bytes);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static string Asset(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("BertGen.Report.Assets." + name)
+            ?? throw new InvalidOperationException($"The explorer asset {name} is missing from the build.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
