@@ -59,11 +59,7 @@ public static class Elementwise
             vmax = Vector256.Max(vmax, Vector256.LoadUnsafe(ref b, (nuint)i));
         }
 
-        T max = vmax[0];
-        for (int lane = 1; lane < vc; lane++)
-        {
-            max = T.Max(max, vmax[lane]);
-        }
+        T max = VectorMath.MaxAcross(vmax);
 
         var shift = Vector256.Create(max);
         var vsum = Vector256<T>.Zero;

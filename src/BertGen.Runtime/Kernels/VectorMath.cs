@@ -117,6 +117,24 @@ public static class VectorMath
         return x * p / q;
     }
 
+    /// <summary>The largest lane, by halving: 8 lanes to 4 to 2 to 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MaxAcross<T>(Vector256<T> v)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var half = Vector128.Max(v.GetLower(), v.GetUpper());
+        if (typeof(T) == typeof(float))
+        {
+            var f = half.AsSingle();
+            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(2, 3, 0, 1)));
+            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(1, 0, 3, 2)));
+            return f.As<float, T>().ToScalar();
+        }
+
+        var d = half.AsDouble();
+        return Vector128.Max(d, Vector128.Shuffle(d, Vector128.Create(1L, 0L))).As<double, T>().ToScalar();
+    }
+
     /// <summary>
     /// Loads the first <paramref name="count"/> (fewer than a vector's) values, the other lanes set to <paramref name="fill"/>.
     /// </summary>
