@@ -7,6 +7,7 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
 {
     private readonly TensorInfo[] _tensors;
     private readonly Dictionary<(string, int), TensorInfo> _byName;
+    private readonly Dictionary<string, TensorInfo> _byUniqueName;
 
     /// <summary>Creates a layout; tensors may not overlap or run past <paramref name="length"/>.</summary>
     public TensorLayout(IEnumerable<TensorInfo> tensors, int length)
@@ -14,6 +15,7 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
         _tensors = tensors.ToArray();
         Length = length;
         _byName = _tensors.ToDictionary(t => (t.Name, t.Layer));
+        _byUniqueName = _tensors.GroupBy(t => t.Name).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.Single());
         foreach (var t in _tensors)
         {
             if (t.Offset < 0 || t.Offset + t.Length > length)
@@ -30,12 +32,15 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
 
     public TensorInfo this[int index] => _tensors[index];
 
-    /// <summary>The tensor called <paramref name="name"/> (in <paramref name="layer"/>, for per-layer tensors).</summary>
+    /// <summary>
+    /// The tensor called <paramref name="name"/> in <paramref name="layer"/>; without a layer, the one tensor of that name
+    /// (a parameter's Hugging Face name says its layer).
+    /// </summary>
     public TensorInfo this[string name, int layer = -1] =>
         TryGet(name, layer, out var t) ? t : throw new KeyNotFoundException($"No tensor '{name}'{(layer < 0 ? "" : $" in layer {layer}")}.");
 
     public bool TryGet(string name, int layer, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TensorInfo tensor) =>
-        _byName.TryGetValue((name, layer), out tensor);
+        _byName.TryGetValue((name, layer), out tensor) || (layer < 0 && _byUniqueName.TryGetValue(name, out tensor));
 
     public IEnumerator<TensorInfo> GetEnumerator() => ((IEnumerable<TensorInfo>)_tensors).GetEnumerator();
 
