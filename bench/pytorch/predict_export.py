@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Loads a folder written by `bertgen export` into the PyTorch reference model, by tensor name, and prints what it
-predicts for a sentence pair in the format of `bertgen predict`, so the two can be compared line by line.
+predicts for a sentence pair (top words with probabilities and logits, IsNext's logits) in the format of
+`bertgen predict`, so the two can be compared line by line.
 
 Usage: /usr/bin/python3 bench/pytorch/predict_export.py EXPORT_DIR "the [MASK] chased the mouse." "it was a fast [MASK]."
 Needs Debian's python3-torch.
@@ -69,10 +70,12 @@ def main(folder, first, second):
         print()
         print(f"[MASK] at position {at}:")
         for rank, (p, i) in enumerate(zip(top.values.tolist(), top.indices.tolist()), start=1):
-            print(f"  {rank}. {vocab[i]:<12} {p:.4f}")
+            print(f"  {rank}. {vocab[i]:<12} {p:.4f}  (logit {logits_lm[0, m, i].item():.4f})")
     is_next = torch.softmax(logits_clsf[0], dim=-1)[1].item()
+    not_next_logit, is_next_logit = logits_clsf[0].tolist()
     print()
-    print(f"IsNext probability: {is_next:.4f} ({'IsNext' if is_next > 0.5 else 'NotNext'})")
+    print(f"IsNext probability: {is_next:.4f} ({'IsNext' if is_next > 0.5 else 'NotNext'}); "
+          f"logits: NotNext {not_next_logit:.4f}, IsNext {is_next_logit:.4f}")
 
 
 if __name__ == "__main__":

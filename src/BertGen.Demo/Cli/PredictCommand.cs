@@ -29,15 +29,15 @@ internal static class PredictCommand
                 output.WriteLine();
                 output.WriteLine($"[MASK] at position {mask.Position}:");
                 int rank = 1;
-                foreach (var (id, p) in mask.Top)
+                foreach (var (id, p, logit) in mask.Top)
                 {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {rank++}. {predictor.Vocabulary[id],-12} {p:F4}"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {rank++}. {predictor.Vocabulary[id],-12} {p:F4}  (logit {logit:F4})"));
                 }
             }
 
             output.WriteLine();
             bool isNext = prediction.IsNextProbability > 0.5f;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IsNext probability: {prediction.IsNextProbability:F4} ({(isNext ? "IsNext" : "NotNext")})"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IsNext probability: {prediction.IsNextProbability:F4} ({(isNext ? "IsNext" : "NotNext")}); logits: NotNext {prediction.NotNextLogit:F4}, IsNext {prediction.IsNextLogit:F4}"));
             return 0;
         });
         return command;

@@ -4,11 +4,14 @@ using BertGen.Explore;
 
 namespace BertGen.Inference;
 
-/// <summary>The top words for one [MASK] of a question.</summary>
-public sealed record MaskPrediction(int Position, IReadOnlyList<(int Id, float Probability)> Top);
+/// <summary>The top words for one [MASK] of a question, with their probabilities and logits.</summary>
+public sealed record MaskPrediction(int Position, IReadOnlyList<(int Id, float Probability, float Logit)> Top);
 
-/// <summary>What a trained model says about a sentence pair: the likeliest words per [MASK] and the probability of IsNext.</summary>
-public sealed record PairPrediction(string Input, IReadOnlyList<MaskPrediction> Masks, float IsNextProbability);
+/// <summary>
+/// What a trained model says about a sentence pair: the likeliest words per [MASK], and IsNext's two logits
+/// (NotNext, IsNext) and probability.
+/// </summary>
+public sealed record PairPrediction(string Input, IReadOnlyList<MaskPrediction> Masks, float NotNextLogit, float IsNextLogit, float IsNextProbability);
 
 /// <summary>Asks a trained model about new sentence pairs with [MASK] in them.</summary>
 public sealed class Predictor
@@ -103,17 +106,21 @@ public sealed class Predictor
 
         Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
         Model.Loss<float>(_batch, _activations);
-        var probs = Model.Activations["probs_lm"].Of<float>(_activations);
+        var probs = Model.Activations["probs_lm"].Of<float>(_activations).ToArray();
+        var logits = Model.Activations["logits_lm"].Of<float>(_activations).ToArray();
         var results = new List<MaskPrediction>();
         for (int m = 0; m < masks.Length; m++)
         {
-            var row = probs.Slice(m * c.VocabSize, c.VocabSize).ToArray();
-            var top = row.Select((p, id) => (Id: id, Probability: p)).OrderByDescending(x => x.Probability).ThenBy(x => x.Id).Take(TopCount).ToList();
+            int at = m * c.VocabSize;
+            var top = Enumerable.Range(0, c.VocabSize)
+                .Select(id => (Id: id, Probability: probs[at + id], Logit: logits[at + id]))
+                .OrderByDescending(x => x.Probability).ThenBy(x => x.Id).Take(TopCount).ToList();
             results.Add(new MaskPrediction(masks[m], top));
         }
 
+        var clsf = Model.Activations["logits_clsf"].Of<float>(_activations);
         float isNext = Model.Activations["probs_clsf"].Of<float>(_activations)[1];
-        return new PairPrediction(Vocabulary.Decode(ids.ToArray()), results, isNext);
+        return new PairPrediction(Vocabulary.Decode(ids.ToArray()), results, clsf[0], clsf[1], isNext);
     }
 
     private IEnumerable<int> Encode(string sentence, string which)

@@ -36,8 +36,8 @@ public sealed class PredictTests(DefaultRunFixture run)
         Assert.Equal("", error);
         Assert.Equal(0, code);
         Assert.Contains("Input: [CLS] " + first, output);
-        Assert.Matches(@"\[MASK\] at position \d+:\n  1\. \S+\s+\d\.\d{4}\n  2\. ", output);
-        Assert.Matches(@"IsNext probability: \d\.\d{4} \((IsNext|NotNext)\)", output);
+        Assert.Matches(@"\[MASK\] at position \d+:\n  1\. \S+\s+\d\.\d{4}  \(logit -?\d+\.\d{4}\)\n  2\. ", output);
+        Assert.Matches(@"IsNext probability: \d\.\d{4} \((IsNext|NotNext)\); logits: NotNext -?\d+\.\d{4}, IsNext -?\d+\.\d{4}", output);
     }
 
     [Fact]
