@@ -9,7 +9,8 @@ namespace BertGen.Kernels;
 /// The matrix product every linear layer, attention and decoder kernel goes through:
 /// C[m, j] = (C[m, j] when accumulating) + alpha * sum over k of A[m, k] B[k, j] (+ bias[j]).
 /// B comes packed: K rows of <see cref="PaddedWidth"/> values, zero beyond n, so every load is a whole vector. The
-/// inner loop keeps a block of 6 rows by 2 vectors of C in registers and streams one packed B panel across all rows.
+/// inner loop keeps a block of 6 rows by 4 vectors of C in registers (6 by 2 for narrower panels) and streams one
+/// packed B panel across all rows.
 /// </summary>
 public static class Gemm
 {
@@ -79,7 +80,21 @@ public static class Gemm
         ref T cr = ref MemoryMarshal.GetReference(c);
         var output = new Output<T>(ref cr, ldc, n, alpha, accumulate, bias);
         int vc = Vector256<T>.Count;
-        if (np % (2 * vc) == 0)
+        if (np % (4 * vc) == 0 && rows >= 6)
+        {
+            for (int j = 0; j < np; j += 4 * vc)
+            {
+                int m = 0;
+                for (; m + 6 <= rows; m += 6)
+                {
+                    Block6x4(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+                }
+
+                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j);
+                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j + (2 * vc));
+            }
+        }
+        else if (np % (2 * vc) == 0)
         {
             for (int j = 0; j < np; j += 2 * vc)
             {
@@ -89,22 +104,7 @@ public static class Gemm
                     Block6x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
                 }
 
-                if (m + 4 <= rows)
-                {
-                    Block4x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-                    m += 4;
-                }
-
-                if (m + 2 <= rows)
-                {
-                    Block2x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-                    m += 2;
-                }
-
-                if (m < rows)
-                {
-                    Block1x2(ref Unsafe.Add(ref ar, m * lda), ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-                }
+                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j);
             }
         }
         else
@@ -194,6 +194,129 @@ public static class Gemm
         output.Store(m + 4, j1, c41);
         output.Store(m + 5, j, c50);
         output.Store(m + 5, j1, c51);
+    }
+
+    /// <summary>Rows m to rows - 1 (fewer than six) of a panel two vectors wide, in blocks of 4, 2 and 1 rows.</summary>
+    private static void LeftoverRows<T>(ref T ar, int lda, int ak, ref T br, int np, int k, ref Output<T> output, int m, int rows, int j)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m + 4 <= rows)
+        {
+            Block4x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+            m += 4;
+        }
+
+        if (m + 2 <= rows)
+        {
+            Block2x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+            m += 2;
+        }
+
+        if (m < rows)
+        {
+            Block1x2(ref Unsafe.Add(ref ar, m * lda), ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+        }
+    }
+
+    // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Block6x4<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c00 = Vector256<T>.Zero;
+        var c01 = Vector256<T>.Zero;
+        var c02 = Vector256<T>.Zero;
+        var c03 = Vector256<T>.Zero;
+        var c10 = Vector256<T>.Zero;
+        var c11 = Vector256<T>.Zero;
+        var c12 = Vector256<T>.Zero;
+        var c13 = Vector256<T>.Zero;
+        var c20 = Vector256<T>.Zero;
+        var c21 = Vector256<T>.Zero;
+        var c22 = Vector256<T>.Zero;
+        var c23 = Vector256<T>.Zero;
+        var c30 = Vector256<T>.Zero;
+        var c31 = Vector256<T>.Zero;
+        var c32 = Vector256<T>.Zero;
+        var c33 = Vector256<T>.Zero;
+        var c40 = Vector256<T>.Zero;
+        var c41 = Vector256<T>.Zero;
+        var c42 = Vector256<T>.Zero;
+        var c43 = Vector256<T>.Zero;
+        var c50 = Vector256<T>.Zero;
+        var c51 = Vector256<T>.Zero;
+        var c52 = Vector256<T>.Zero;
+        var c53 = Vector256<T>.Zero;
+        ref T a1 = ref Unsafe.Add(ref a, 1 * lda);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        nuint vc = (nuint)Vector256<T>.Count;
+        nint at = 0, bt = 0;
+        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        {
+            ref T bk = ref Unsafe.Add(ref b, bt);
+            var b0 = Vector256.LoadUnsafe(ref bk);
+            var b1 = Vector256.LoadUnsafe(ref bk, vc);
+            var b2 = Vector256.LoadUnsafe(ref bk, 2 * vc);
+            var b3 = Vector256.LoadUnsafe(ref bk, 3 * vc);
+            var x = Vector256.Create(Unsafe.Add(ref a, at));
+            c00 = VectorMath.Fma(x, b0, c00);
+            c01 = VectorMath.Fma(x, b1, c01);
+            c02 = VectorMath.Fma(x, b2, c02);
+            c03 = VectorMath.Fma(x, b3, c03);
+            x = Vector256.Create(Unsafe.Add(ref a1, at));
+            c10 = VectorMath.Fma(x, b0, c10);
+            c11 = VectorMath.Fma(x, b1, c11);
+            c12 = VectorMath.Fma(x, b2, c12);
+            c13 = VectorMath.Fma(x, b3, c13);
+            x = Vector256.Create(Unsafe.Add(ref a2, at));
+            c20 = VectorMath.Fma(x, b0, c20);
+            c21 = VectorMath.Fma(x, b1, c21);
+            c22 = VectorMath.Fma(x, b2, c22);
+            c23 = VectorMath.Fma(x, b3, c23);
+            x = Vector256.Create(Unsafe.Add(ref a3, at));
+            c30 = VectorMath.Fma(x, b0, c30);
+            c31 = VectorMath.Fma(x, b1, c31);
+            c32 = VectorMath.Fma(x, b2, c32);
+            c33 = VectorMath.Fma(x, b3, c33);
+            x = Vector256.Create(Unsafe.Add(ref a4, at));
+            c40 = VectorMath.Fma(x, b0, c40);
+            c41 = VectorMath.Fma(x, b1, c41);
+            c42 = VectorMath.Fma(x, b2, c42);
+            c43 = VectorMath.Fma(x, b3, c43);
+            x = Vector256.Create(Unsafe.Add(ref a5, at));
+            c50 = VectorMath.Fma(x, b0, c50);
+            c51 = VectorMath.Fma(x, b1, c51);
+            c52 = VectorMath.Fma(x, b2, c52);
+            c53 = VectorMath.Fma(x, b3, c53);
+        }
+
+        output.Store(m + 0, j + (0 * Vector256<T>.Count), c00);
+        output.Store(m + 0, j + (1 * Vector256<T>.Count), c01);
+        output.Store(m + 0, j + (2 * Vector256<T>.Count), c02);
+        output.Store(m + 0, j + (3 * Vector256<T>.Count), c03);
+        output.Store(m + 1, j + (0 * Vector256<T>.Count), c10);
+        output.Store(m + 1, j + (1 * Vector256<T>.Count), c11);
+        output.Store(m + 1, j + (2 * Vector256<T>.Count), c12);
+        output.Store(m + 1, j + (3 * Vector256<T>.Count), c13);
+        output.Store(m + 2, j + (0 * Vector256<T>.Count), c20);
+        output.Store(m + 2, j + (1 * Vector256<T>.Count), c21);
+        output.Store(m + 2, j + (2 * Vector256<T>.Count), c22);
+        output.Store(m + 2, j + (3 * Vector256<T>.Count), c23);
+        output.Store(m + 3, j + (0 * Vector256<T>.Count), c30);
+        output.Store(m + 3, j + (1 * Vector256<T>.Count), c31);
+        output.Store(m + 3, j + (2 * Vector256<T>.Count), c32);
+        output.Store(m + 3, j + (3 * Vector256<T>.Count), c33);
+        output.Store(m + 4, j + (0 * Vector256<T>.Count), c40);
+        output.Store(m + 4, j + (1 * Vector256<T>.Count), c41);
+        output.Store(m + 4, j + (2 * Vector256<T>.Count), c42);
+        output.Store(m + 4, j + (3 * Vector256<T>.Count), c43);
+        output.Store(m + 5, j + (0 * Vector256<T>.Count), c50);
+        output.Store(m + 5, j + (1 * Vector256<T>.Count), c51);
+        output.Store(m + 5, j + (2 * Vector256<T>.Count), c52);
+        output.Store(m + 5, j + (3 * Vector256<T>.Count), c53);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
