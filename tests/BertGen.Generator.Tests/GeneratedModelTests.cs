@@ -16,9 +16,20 @@ public sealed class GeneratedModelTests
         Assert.Contains(type.AllInterfaces, i => i.ToDisplayString() == "BertGen.IBertModel");
         var expected = new Dictionary<string, object>
         {
-            ["MaxLen"] = 14, ["BatchSize"] = 6, ["MaxPred"] = 2, ["Layers"] = 2, ["Heads"] = 5, ["DModel"] = 7, ["DFF"] = 28,
-            ["DK"] = 4, ["DAttn"] = 20, ["Segments"] = 2, ["FfnAddNorm"] = true, ["EmbeddingLayerNorm"] = true,
-            ["LayerNormEps"] = 1e-5, ["ConfiguredVocabSize"] = 0,
+            ["MaxLen"] = 14,
+            ["BatchSize"] = 6,
+            ["MaxPred"] = 2,
+            ["Layers"] = 2,
+            ["Heads"] = 5,
+            ["DModel"] = 7,
+            ["DFF"] = 28,
+            ["DK"] = 4,
+            ["DAttn"] = 20,
+            ["Segments"] = 2,
+            ["FfnAddNorm"] = true,
+            ["EmbeddingLayerNorm"] = true,
+            ["LayerNormEps"] = 1e-5,
+            ["ConfiguredVocabSize"] = 0,
         };
         foreach (var (name, value) in expected)
         {

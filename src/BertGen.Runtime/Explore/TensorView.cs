@@ -14,6 +14,8 @@ public sealed class TensorView
     /// <summary>Scores of [PAD] keys are set to -1e9 before the softmax; below this a value is shown as that constant.</summary>
     public const float MaskedScore = -1e8f;
 
+    private (float Min, float Max)? _range;
+
     public TensorView(string title, float[] values, string[] rowLabels, string[] columnLabels, bool heatmap, bool integers)
     {
         if (values.Length != rowLabels.Length * columnLabels.Length)
@@ -57,9 +59,14 @@ public sealed class TensorView
     /// </summary>
     public double Intensity(int row, int column)
     {
-        var real = Values.Where(v => v > MaskedScore).DefaultIfEmpty(0f);
-        float min = real.Min(), max = real.Max();
+        var (min, max) = _range ??= Range();
         float v = Math.Max(this[row, column], min);
         return max > min ? (v - min) / (max - min) : 0.5;
+    }
+
+    private (float Min, float Max) Range()
+    {
+        var real = Values.Where(v => v > MaskedScore).DefaultIfEmpty(0f).ToArray();
+        return (real.Min(), real.Max());
     }
 }

@@ -90,7 +90,7 @@ public sealed class Trainer
     /// <summary>Replaces the samples (same count), e.g. after dynamic re-masking.</summary>
     public void LoadSamples(IReadOnlyList<EncodedSample> samples)
     {
-        if (samples.Count != SampleCount && _batches.Length > 0 && SampleCount != 0)
+        if (samples.Count != SampleCount)
         {
             throw new ArgumentException($"The trainer holds {SampleCount} samples, not {samples.Count}.", nameof(samples));
         }
