@@ -112,20 +112,9 @@ public static class Gemm
             for (int j = 0; j < np; j += vc)
             {
                 int m = 0;
-                for (; m + 6 <= rows; m += 6)
+                for (; m < rows; m += 6)
                 {
-                    Block6x1(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-                }
-
-                if (m + 3 <= rows)
-                {
-                    Block3x1(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-                    m += 3;
-                }
-
-                for (; m < rows; m++)
-                {
-                    Block1x1(ref Unsafe.Add(ref ar, m * lda), ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+                    Block6x1(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j, Math.Min(6, rows - m));
                 }
             }
         }
@@ -196,25 +185,13 @@ public static class Gemm
         output.Store(m + 5, j1, c51);
     }
 
-    /// <summary>Rows m to rows - 1 (fewer than six) of a panel two vectors wide, in blocks of 4, 2 and 1 rows.</summary>
+    /// <summary>Rows m to rows - 1 (fewer than six) of a panel two vectors wide, four rows at a time.</summary>
     private static void LeftoverRows<T>(ref T ar, int lda, int ak, ref T br, int np, int k, ref Output<T> output, int m, int rows, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (m + 4 <= rows)
+        for (; m < rows; m += 4)
         {
-            Block4x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-            m += 4;
-        }
-
-        if (m + 2 <= rows)
-        {
-            Block2x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
-            m += 2;
-        }
-
-        if (m < rows)
-        {
-            Block1x2(ref Unsafe.Add(ref ar, m * lda), ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+            Block4x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j, Math.Min(4, rows - m));
         }
     }
 
@@ -319,8 +296,9 @@ public static class Gemm
         output.Store(m + 5, j + (3 * Vector256<T>.Count), c53);
     }
 
+    // Up to four rows: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
+    private static void Block4x2<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -331,9 +309,9 @@ public static class Gemm
         var c21 = Vector256<T>.Zero;
         var c30 = Vector256<T>.Zero;
         var c31 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref T a1 = ref valid > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
+        ref T a2 = ref valid > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
+        ref T a3 = ref valid > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
@@ -358,67 +336,28 @@ public static class Gemm
         int j1 = j + Vector256<T>.Count;
         output.Store(m, j, c00);
         output.Store(m, j1, c01);
-        output.Store(m + 1, j, c10);
-        output.Store(m + 1, j1, c11);
-        output.Store(m + 2, j, c20);
-        output.Store(m + 2, j1, c21);
-        output.Store(m + 3, j, c30);
-        output.Store(m + 3, j1, c31);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block2x2<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var c00 = Vector256<T>.Zero;
-        var c01 = Vector256<T>.Zero;
-        var c10 = Vector256<T>.Zero;
-        var c11 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        nuint vc = (nuint)Vector256<T>.Count;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        if (valid > 1)
         {
-            ref T bk = ref Unsafe.Add(ref b, bt);
-            var b0 = Vector256.LoadUnsafe(ref bk);
-            var b1 = Vector256.LoadUnsafe(ref bk, vc);
-            var x = Vector256.Create(Unsafe.Add(ref a, at));
-            c00 = VectorMath.Fma(x, b0, c00);
-            c01 = VectorMath.Fma(x, b1, c01);
-            x = Vector256.Create(Unsafe.Add(ref a1, at));
-            c10 = VectorMath.Fma(x, b0, c10);
-            c11 = VectorMath.Fma(x, b1, c11);
+            output.Store(m + 1, j, c10);
+            output.Store(m + 1, j1, c11);
         }
 
-        int j1 = j + Vector256<T>.Count;
-        output.Store(m, j, c00);
-        output.Store(m, j1, c01);
-        output.Store(m + 1, j, c10);
-        output.Store(m + 1, j1, c11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block1x2<T>(ref T a, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var c0 = Vector256<T>.Zero;
-        var c1 = Vector256<T>.Zero;
-        nuint vc = (nuint)Vector256<T>.Count;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        if (valid > 2)
         {
-            ref T bk = ref Unsafe.Add(ref b, bt);
-            var x = Vector256.Create(Unsafe.Add(ref a, at));
-            c0 = VectorMath.Fma(x, Vector256.LoadUnsafe(ref bk), c0);
-            c1 = VectorMath.Fma(x, Vector256.LoadUnsafe(ref bk, vc), c1);
+            output.Store(m + 2, j, c20);
+            output.Store(m + 2, j1, c21);
         }
 
-        output.Store(m, j, c0);
-        output.Store(m, j + Vector256<T>.Count, c1);
+        if (valid > 3)
+        {
+            output.Store(m + 3, j, c30);
+            output.Store(m + 3, j1, c31);
+        }
     }
 
+    // Up to six rows of a panel one vector wide: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x1<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
+    private static void Block6x1<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c0 = Vector256<T>.Zero;
@@ -427,11 +366,11 @@ public static class Gemm
         var c3 = Vector256<T>.Zero;
         var c4 = Vector256<T>.Zero;
         var c5 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        ref T a1 = ref valid > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
+        ref T a2 = ref valid > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
+        ref T a3 = ref valid > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
+        ref T a4 = ref valid > 4 ? ref Unsafe.Add(ref a, 4 * lda) : ref a;
+        ref T a5 = ref valid > 5 ? ref Unsafe.Add(ref a, 5 * lda) : ref a;
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
         {
@@ -445,48 +384,11 @@ public static class Gemm
         }
 
         output.Store(m, j, c0);
-        output.Store(m + 1, j, c1);
-        output.Store(m + 2, j, c2);
-        output.Store(m + 3, j, c3);
-        output.Store(m + 4, j, c4);
-        output.Store(m + 5, j, c5);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block3x1<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var c0 = Vector256<T>.Zero;
-        var c1 = Vector256<T>.Zero;
-        var c2 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        Span<Vector256<T>> rest = [c1, c2, c3, c4, c5];
+        for (int r = 1; r < valid; r++)
         {
-            var bk = Vector256.LoadUnsafe(ref Unsafe.Add(ref b, bt));
-            c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
-            c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
-            c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
+            output.Store(m + r, j, rest[r - 1]);
         }
-
-        output.Store(m, j, c0);
-        output.Store(m + 1, j, c1);
-        output.Store(m + 2, j, c2);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block1x1<T>(ref T a, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var c0 = Vector256<T>.Zero;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
-        {
-            c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), Vector256.LoadUnsafe(ref Unsafe.Add(ref b, bt)), c0);
-        }
-
-        output.Store(m, j, c0);
     }
 
     /// <summary>Where and how a block of results is written: scaled, plus bias, over or onto C, clipped to n columns.</summary>
