@@ -44,9 +44,7 @@ internal static class AttentionEmitter
                         row[j] = masked;
                     }
 
-                    var weights = p.Slice(i * MaxLen, MaxLen);
-                    row.CopyTo(weights);
-                    Elementwise.SoftmaxInPlace(weights);
+                    Elementwise.Softmax<T>(row, p.Slice(i * MaxLen, MaxLen));
                 }
 
                 Gemm.PackRows(v.Slice(h * DK), DAttn, MaxLen, DK, packed);

@@ -25,7 +25,7 @@ internal static class LossEmitter
                 {
                     var logits = logitsLm.Slice(p * _vocabSize, _vocabSize);
                     var probs = probsLm.Slice(p * _vocabSize, _vocabSize);
-                    T logSumExp = global::BertGen.Kernels.Softmax.Row<T>(logits, probs);
+                    T logSumExp = Elementwise.Softmax<T>(logits, probs);
                     int predicted = global::System.Numerics.Tensors.TensorPrimitives.IndexOfMax<T>(probs);
                     a[Act.PredLm + p] = T.CreateTruncating(predicted);
                     int target = batch.MaskedTokens[(sample * MaxPred) + p];
@@ -38,7 +38,7 @@ internal static class LossEmitter
 
                 var logitsClsf = a.Slice(Act.LogitsClsf, 2);
                 var probsClsf = a.Slice(Act.ProbsClsf, 2);
-                T nspLogSumExp = global::BertGen.Kernels.Softmax.Row<T>(logitsClsf, probsClsf);
+                T nspLogSumExp = Elementwise.Softmax<T>(logitsClsf, probsClsf);
                 int label = batch.IsNext[sample];
                 int guess = probsClsf[1] > probsClsf[0] ? 1 : 0;
                 a[Act.PredClsf] = T.CreateTruncating(guess);

@@ -15,13 +15,4 @@ public static class CaptureNames
     /// <summary>A parameter's gradient: <c>grad.</c> and its Hugging Face name.</summary>
     public static string Gradient(string name) => "grad." + name;
 
-    /// <summary>captures/epoch-000123.safetensors.</summary>
-    public static string File(int epoch) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors");
-
-    /// <summary>The epoch of a capture file's name, or null when the name is not one.</summary>
-    public static int? EpochOf(string fileName) =>
-        fileName.StartsWith("epoch-", StringComparison.Ordinal) && fileName.EndsWith(".safetensors", StringComparison.Ordinal)
-            && int.TryParse(fileName.AsSpan(6, fileName.Length - 6 - 12), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int epoch)
-            ? epoch
-            : null;
 }

@@ -113,6 +113,6 @@ public sealed class CaptureRecorder
             ["bertgen.nsp_loss"] = metrics.NspLoss.ToString("R", CultureInfo.InvariantCulture),
         };
         Directory.CreateDirectory(_directory);
-        SafeTensorsFile.Write(Path.Combine(_directory, CaptureNames.File(epoch)), tensors, metadata);
+        SafeTensorsFile.Write(Path.Combine(_directory, Runs.RunFolder.EpochFileName(epoch)), tensors, metadata);
     }
 }

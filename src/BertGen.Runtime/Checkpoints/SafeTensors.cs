@@ -137,10 +137,6 @@ public sealed class SafeTensorsFile
         {
             throw Bad(source, $"its header is not valid JSON ({e.Message})");
         }
-        catch (ArgumentException e)
-        {
-            throw Bad(source, $"its header repeats a name ({e.Message})");
-        }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in tensors)

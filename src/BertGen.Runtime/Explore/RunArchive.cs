@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Runs;
@@ -67,10 +66,7 @@ public sealed class RunArchive
         }
 
         var samples = ReadSamples(folder.SamplesFile);
-        var epochs = Directory.Exists(folder.CapturesDirectory)
-            ? Directory.EnumerateFiles(folder.CapturesDirectory).Select(f => CaptureNames.EpochOf(Path.GetFileName(f))).OfType<int>().Order().ToList()
-            : new List<int>();
-        return new RunArchive(folder, config, vocabulary, samples, epochs);
+        return new RunArchive(folder, config, vocabulary, samples, folder.CapturedEpochs());
     }
 
     /// <summary>The capture of <paramref name="epoch"/>.</summary>
@@ -86,7 +82,7 @@ public sealed class RunArchive
 
         if (!_captures.TryGetValue(epoch, out var capture))
         {
-            capture = CaptureFile.Read(Path.Combine(Folder.CapturesDirectory, CaptureNames.File(epoch)), Config);
+            capture = CaptureFile.Read(Folder.CaptureFile(epoch), Config);
             _captures[epoch] = capture;
         }
 

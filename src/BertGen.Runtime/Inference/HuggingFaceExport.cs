@@ -29,12 +29,10 @@ public static class HuggingFaceExport
             throw new InputException($"cannot export '{archive.Folder.Path}': {why}.");
         }
 
-        checkpoint ??= Directory.Exists(archive.Folder.CheckpointsDirectory)
-            ? Directory.EnumerateFiles(archive.Folder.CheckpointsDirectory, "epoch-??????.safetensors").Order(StringComparer.Ordinal).LastOrDefault()
-            : null;
-        if (checkpoint is null || !File.Exists(checkpoint))
+        checkpoint ??= archive.Folder.NewestCheckpoint();
+        if (!File.Exists(checkpoint))
         {
-            throw new InputException(checkpoint is null ? $"'{archive.Folder.Path}' has no checkpoint." : $"there is no checkpoint '{checkpoint}'.");
+            throw new InputException($"there is no checkpoint '{checkpoint}'.");
         }
 
         var file = SafeTensorsFile.Read(checkpoint);

@@ -53,14 +53,8 @@ public sealed class Predictor
             throw new InputException($"'{archive.Folder.Path}' was trained with another configuration than this build's bertgen.json; rebuild with the run's configuration.");
         }
 
-        if (checkpoint is null)
-        {
-            var epochs = Directory.Exists(archive.Folder.CheckpointsDirectory)
-                ? Directory.EnumerateFiles(archive.Folder.CheckpointsDirectory, "epoch-??????.safetensors").Order(StringComparer.Ordinal).ToList()
-                : [];
-            checkpoint = epochs.Count > 0 ? epochs[^1] : throw new InputException($"'{archive.Folder.Path}' has no checkpoint.");
-        }
-        else if (!File.Exists(checkpoint))
+        checkpoint ??= archive.Folder.NewestCheckpoint();
+        if (!File.Exists(checkpoint))
         {
             throw new InputException($"there is no checkpoint '{checkpoint}'.");
         }

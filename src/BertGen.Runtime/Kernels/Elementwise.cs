@@ -43,14 +43,17 @@ public static class Elementwise
         }
     }
 
-    /// <summary>Softmax of one row, in place, shifted by the row's maximum.</summary>
-    public static void SoftmaxInPlace<T>(Span<T> row)
+    /// <summary>
+    /// y = softmax(x) over one row, shifted by the row's maximum (x and y may be the same span). Returns
+    /// log(sum(exp(x))), so that a cross-entropy is <c>logSumExp - x[target]</c> without the log of a tiny probability.
+    /// </summary>
+    public static T Softmax<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = row.Length, vc = Vector256<T>.Count, padded = (n + vc - 1) / vc * vc;
+        int n = x.Length, vc = Vector256<T>.Count, padded = (n + vc - 1) / vc * vc;
         Span<T> buffer = padded <= 512 ? stackalloc T[512] : Workspace<T>.Get(2, padded);
         buffer = buffer[..padded];
-        row.CopyTo(buffer);
+        x.CopyTo(buffer);
         buffer[n..].Fill(T.NegativeInfinity);
         ref T b = ref MemoryMarshal.GetReference(buffer);
         var vmax = Vector256.LoadUnsafe(ref b);
@@ -70,13 +73,15 @@ public static class Elementwise
             vsum += e;
         }
 
-        var scale = Vector256.Create(T.One / Vector256.Sum(vsum));
+        T sum = Vector256.Sum(vsum);
+        var scale = Vector256.Create(T.One / sum);
         for (int i = 0; i < padded; i += vc)
         {
             (Vector256.LoadUnsafe(ref b, (nuint)i) * scale).StoreUnsafe(ref b, (nuint)i);
         }
 
-        buffer[..n].CopyTo(row);
+        buffer[..n].CopyTo(y);
+        return max + T.Log(sum);
     }
 
     /// <summary>

@@ -33,20 +33,39 @@ public sealed class RunFolder
 
     public string CapturesDirectory => System.IO.Path.Combine(Path, "captures");
 
+    /// <summary>The name of an epoch's checkpoint or capture file: epoch-000123.safetensors.</summary>
+    public static string EpochFileName(int epoch) => string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors");
+
+    /// <summary>The epoch of a file named by <see cref="EpochFileName"/>, or null for any other name.</summary>
+    public static int? EpochOf(string fileName) =>
+        fileName.StartsWith("epoch-", StringComparison.Ordinal) && fileName.EndsWith(".safetensors", StringComparison.Ordinal)
+            && int.TryParse(fileName.AsSpan(6, fileName.Length - 6 - 12), NumberStyles.None, CultureInfo.InvariantCulture, out int epoch)
+            ? epoch
+            : null;
+
     /// <summary>checkpoints/epoch-000123.safetensors.</summary>
-    public string CheckpointFile(int epoch) =>
-        System.IO.Path.Combine(CheckpointsDirectory, string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors"));
+    public string CheckpointFile(int epoch) => System.IO.Path.Combine(CheckpointsDirectory, EpochFileName(epoch));
+
+    /// <summary>captures/epoch-000123.safetensors.</summary>
+    public string CaptureFile(int epoch) => System.IO.Path.Combine(CapturesDirectory, EpochFileName(epoch));
+
+    /// <summary>The epochs with a checkpoint, in order.</summary>
+    public IReadOnlyList<int> CheckpointEpochs() => Epochs(CheckpointsDirectory);
+
+    /// <summary>The epochs with a capture, in order.</summary>
+    public IReadOnlyList<int> CapturedEpochs() => Epochs(CapturesDirectory);
 
     /// <summary>The epochs that have a checkpoint with its optimizer state beside it, in order.</summary>
     public IReadOnlyList<int> ResumableEpochs() =>
-        Directory.Exists(CheckpointsDirectory)
-            ? Directory.EnumerateFiles(CheckpointsDirectory, "epoch-*.safetensors")
-                .Select(f => Captures.CaptureNames.EpochOf(System.IO.Path.GetFileName(f)))
-                .OfType<int>()
-                .Where(e => File.Exists(Checkpoints.OptimizerCheckpoint.PathFor(CheckpointFile(e))))
-                .Order()
-                .ToList()
-            : [];
+        CheckpointEpochs().Where(e => File.Exists(Checkpoints.OptimizerCheckpoint.PathFor(CheckpointFile(e)))).ToList();
+
+    /// <summary>The newest checkpoint's path.</summary>
+    /// <exception cref="InputException">The run has no checkpoint.</exception>
+    public string NewestCheckpoint()
+    {
+        var epochs = CheckpointEpochs();
+        return epochs.Count > 0 ? CheckpointFile(epochs[^1]) : throw new InputException($"'{Path}' has no checkpoint.");
+    }
 
     /// <summary>
     /// Creates an empty run folder at <paramref name="path"/>, or a new one named after the time under runs/. A folder
@@ -144,6 +163,11 @@ public sealed class RunFolder
 
         AtomicFile.WriteText(MetricsFile, text.ToString());
     }
+
+    private static List<int> Epochs(string directory) =>
+        Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory).Select(f => EpochOf(System.IO.Path.GetFileName(f))).OfType<int>().Order().ToList()
+            : [];
 
     private static void WriteInts(Utf8JsonWriter json, string name, int[] values)
     {

@@ -31,7 +31,8 @@ public sealed class PredictTests(DefaultRunFixture run)
     public void Predict_prints_the_top_words_per_mask_and_the_IsNext_probability()
     {
         var (first, second) = Sentences(run.Explorer.Run.Samples[3].MaskedText);
-        var (code, output, error) = PredictWithSeedBert(run.Path, first, second);
+        // The console program is compiled for TinyBert, which has SeedBert's shape.
+        var (code, output, error) = CliTests.Run("predict", run.Path, first, second);
 
         Assert.Equal("", error);
         Assert.Equal(0, code);
@@ -73,10 +74,6 @@ public sealed class PredictTests(DefaultRunFixture run)
         Assert.Equal(2, code);
         Assert.StartsWith("bertgen: there is no checkpoint '/no/such.safetensors'.", error);
     }
-
-    /// <summary>The CLI's predict is compiled for TinyBert, which has SeedBert's shape.</summary>
-    private static (int, string, string) PredictWithSeedBert(string path, string first, string second) =>
-        CliTests.Run("predict", path, first, second);
 
     private static (string First, string Second) Sentences(string maskedText)
     {
