@@ -2,9 +2,11 @@ using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using BertGen.Benchmarks;
 
-// "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "steps SECONDS" prints milliseconds per
-// training step of every size on one and two threads as JSON (for compare-pytorch.sh); "gemm M N K [t]" times the
-// matrix product alone; anything else goes to BenchmarkDotNet.
+// "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "time SIZE [THREADS]" prints the fastest
+// time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
+// milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
+// "gemm M N K [t]" times the matrix product alone; "attn MAXLEN HEADS DK" times the fused attention kernel alone;
+// anything else goes to BenchmarkDotNet.
 if (args is ["profile", var size, var seconds, ..])
 {
     var work = new Workload(Enum.Parse<Size>(size, ignoreCase: true), args.Length > 3 ? int.Parse(args[3]) : 1);
@@ -17,6 +19,41 @@ if (args is ["profile", var size, var seconds, ..])
     }
 
     Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMicroseconds / steps:F1} us per step");
+    return;
+}
+
+if (args is ["time", var timedSize, ..])
+{
+    // The fastest of many short windows: on a shared machine, interference only ever adds time.
+    var work = new Workload(Enum.Parse<Size>(timedSize, ignoreCase: true), args.Length > 2 ? int.Parse(args[2]) : 1);
+    var clock = Stopwatch.StartNew();
+    while (clock.Elapsed.TotalSeconds < 1)
+    {
+        work.Trainer.TrainEpoch();
+    }
+
+    int perWindow = 0;
+    clock.Restart();
+    while (clock.Elapsed.TotalMilliseconds < 30)
+    {
+        work.Trainer.TrainEpoch();
+        perWindow++;
+    }
+
+    double best = double.MaxValue;
+    var total = Stopwatch.StartNew();
+    while (total.Elapsed.TotalSeconds < 4)
+    {
+        clock.Restart();
+        for (int i = 0; i < perWindow; i++)
+        {
+            work.Trainer.TrainEpoch();
+        }
+
+        best = Math.Min(best, clock.Elapsed.TotalMicroseconds / perWindow);
+    }
+
+    Console.WriteLine($"{timedSize}: {best:F1} us per step (fastest window of {perWindow} steps)");
     return;
 }
 
@@ -48,6 +85,51 @@ if (args is ["gemm", var mText, var nText, var kText, ..])
     }
 
     Console.WriteLine($"{m}x{n}x{k}: {2.0 * m * n * k * calls / clock.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+    return;
+}
+
+if (args is ["attn", var lText, var hText, var dText])
+{
+    int L = int.Parse(lText), H = int.Parse(hText), D = int.Parse(dText), W = H * D;
+    var rnd = new Random(1);
+    float[] Make(int n) => Enumerable.Range(0, n).Select(_ => (float)rnd.NextDouble() - 0.5f).ToArray();
+    float[] q = Make(L * W), k = Make(L * W), v = Make(L * W), ctx = new float[L * W], sc = new float[H * L * L], at = new float[H * L * L];
+    float[] dq = new float[L * W], dk = new float[L * W], dv = new float[L * W], da = new float[H * L * L], ds = new float[H * L * L];
+    int[] pads = [L - 2, L - 1];
+    double bestF = double.MaxValue, bestB = double.MaxValue;
+    for (int pass = 0; pass < 6; pass++)
+    {
+        var clock = Stopwatch.StartNew();
+        int calls = 0;
+        while (clock.ElapsedMilliseconds < 500)
+        {
+            for (int r = 0; r < 100; r++)
+            {
+                BertGen.Kernels.FusedAttention.Forward<float>(q, k, v, pads, sc, at, ctx, L, H, D, 0.5f, -1e9f);
+            }
+
+            calls += 100;
+        }
+
+        double fwd = clock.Elapsed.TotalNanoseconds / calls;
+        clock.Restart();
+        calls = 0;
+        while (clock.ElapsedMilliseconds < 500)
+        {
+            for (int r = 0; r < 100; r++)
+            {
+                BertGen.Kernels.FusedAttention.Backward<float>(ctx, q, k, v, at, da, ds, dq, dk, dv, L, H, D, 0.5f);
+            }
+
+            calls += 100;
+        }
+
+        bestF = Math.Min(bestF, fwd);
+        bestB = Math.Min(bestB, clock.Elapsed.TotalNanoseconds / calls);
+    }
+
+    Console.WriteLine($"forward {bestF:F0} ns, backward {bestB:F0} ns per sample (best of 6)");
+
     return;
 }
 

@@ -5,6 +5,12 @@ namespace BertGen.Generator.Emit;
 /// <summary>Masked scaled dot-product attention of every head, as matrix products over one sample's rows.</summary>
 internal static class AttentionEmitter
 {
+    /// <summary>
+    /// Whether a row of scores and a head's slice of a row fit in a few vectors, so that the runtime's fused row-at-a-time
+    /// kernel beats three matrix products per head: short sequences and narrow heads.
+    /// </summary>
+    public static bool Fused(ModelSpec s) => s.MaxLen <= 16 && s.DK <= 16;
+
     public static void Emit(CodeWriter w, ModelSpec s)
     {
         w.Lines("""
@@ -29,28 +35,38 @@ internal static class AttentionEmitter
                 }
             }
 
-            var packed = Workspace<T>.Get(0, PanelLength);
-            for (int h = 0; h < Heads; h++)
-            {
-                var s = scores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
-                var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
-                Gemm.PackColumns(k.Slice(h * DK), DAttn, DK, MaxLen, packed);
-                Gemm.Multiply<T>(q.Slice(h * DK), DAttn, 1, packed, DK, MaxLen, s, MaxLen, MaxLen, scale, false);
-                for (int i = 0; i < MaxLen; i++)
+            """);
+        if (Fused(s))
+        {
+            w.Line("FusedAttention.Forward<T>(q, k, v, padKeys.Slice(0, pads), scores, attn, context, MaxLen, Heads, DK, scale, masked);");
+        }
+        else
+        {
+            w.Lines("""
+                var packed = Workspace<T>.Get(0, PanelLength);
+                for (int h = 0; h < Heads; h++)
                 {
-                    var row = s.Slice(i * MaxLen, MaxLen);
-                    foreach (int j in padKeys.Slice(0, pads))
+                    var s = scores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                    var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                    Gemm.PackColumns(k.Slice(h * DK), DAttn, DK, MaxLen, packed);
+                    Gemm.Multiply<T>(q.Slice(h * DK), DAttn, 1, packed, DK, MaxLen, s, MaxLen, MaxLen, scale, false);
+                    for (int i = 0; i < MaxLen; i++)
                     {
-                        row[j] = masked;
+                        var row = s.Slice(i * MaxLen, MaxLen);
+                        foreach (int j in padKeys.Slice(0, pads))
+                        {
+                            row[j] = masked;
+                        }
+
+                        Elementwise.Softmax<T>(row, p.Slice(i * MaxLen, MaxLen));
                     }
 
-                    Elementwise.Softmax<T>(row, p.Slice(i * MaxLen, MaxLen));
+                    Gemm.PackRows(v.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                    Gemm.Multiply<T>(p, MaxLen, 1, packed, MaxLen, DK, context.Slice(h * DK), DAttn, MaxLen, T.One, false);
                 }
+                """);
+        }
 
-                Gemm.PackRows(v.Slice(h * DK), DAttn, MaxLen, DK, packed);
-                Gemm.Multiply<T>(p, MaxLen, 1, packed, MaxLen, DK, context.Slice(h * DK), DAttn, MaxLen, T.One, false);
-            }
-            """);
         w.Close();
         w.Line();
         w.Lines("""
@@ -63,33 +79,43 @@ internal static class AttentionEmitter
         w.OpenKernel("private static void AttentionBackward<T>(ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn, Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv)");
         w.Lines("""
             T scale = T.CreateTruncating(AttentionScale);
-            var packed = Workspace<T>.Get(0, PanelLength);
-            for (int h = 0; h < Heads; h++)
-            {
-                var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
-                var dp = dAttn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
-                var ds = dScores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
-                var dctx = dContext.Slice(h * DK);
-
-                // dAttn = dctx v_h^T; dv_h = attn^T dctx
-                Gemm.PackColumns(v.Slice(h * DK), DAttn, DK, MaxLen, packed);
-                Gemm.Multiply<T>(dctx, DAttn, 1, packed, DK, MaxLen, dp, MaxLen, MaxLen, T.One, false);
-                Gemm.PackRows(dctx, DAttn, MaxLen, DK, packed);
-                Gemm.Multiply<T>(p, 1, MaxLen, packed, MaxLen, DK, dv.Slice(h * DK), DAttn, MaxLen, T.One, false);
-
-                // Through the softmax: dScores = attn * (dAttn - sum over keys of attn * dAttn)
-                for (int i = 0; i < MaxLen; i++)
-                {
-                    Elementwise.SoftmaxBackwardRow<T>(p.Slice(i * MaxLen, MaxLen), dp.Slice(i * MaxLen, MaxLen), ds.Slice(i * MaxLen, MaxLen));
-                }
-
-                // dq_h = dScores k_h / sqrt(DK); dk_h = dScores^T q_h / sqrt(DK)
-                Gemm.PackRows(k.Slice(h * DK), DAttn, MaxLen, DK, packed);
-                Gemm.Multiply<T>(ds, MaxLen, 1, packed, MaxLen, DK, dq.Slice(h * DK), DAttn, MaxLen, scale, false);
-                Gemm.PackRows(q.Slice(h * DK), DAttn, MaxLen, DK, packed);
-                Gemm.Multiply<T>(ds, 1, MaxLen, packed, MaxLen, DK, dk.Slice(h * DK), DAttn, MaxLen, scale, false);
-            }
             """);
+        if (Fused(s))
+        {
+            w.Line("FusedAttention.Backward<T>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, MaxLen, Heads, DK, scale);");
+        }
+        else
+        {
+            w.Lines("""
+                var packed = Workspace<T>.Get(0, PanelLength);
+                for (int h = 0; h < Heads; h++)
+                {
+                    var p = attn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                    var dp = dAttn.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                    var ds = dScores.Slice(h * MaxLen * MaxLen, MaxLen * MaxLen);
+                    var dctx = dContext.Slice(h * DK);
+
+                    // dAttn = dctx v_h^T; dv_h = attn^T dctx
+                    Gemm.PackColumns(v.Slice(h * DK), DAttn, DK, MaxLen, packed);
+                    Gemm.Multiply<T>(dctx, DAttn, 1, packed, DK, MaxLen, dp, MaxLen, MaxLen, T.One, false);
+                    Gemm.PackRows(dctx, DAttn, MaxLen, DK, packed);
+                    Gemm.Multiply<T>(p, 1, MaxLen, packed, MaxLen, DK, dv.Slice(h * DK), DAttn, MaxLen, T.One, false);
+
+                    // Through the softmax: dScores = attn * (dAttn - sum over keys of attn * dAttn)
+                    for (int i = 0; i < MaxLen; i++)
+                    {
+                        Elementwise.SoftmaxBackwardRow<T>(p.Slice(i * MaxLen, MaxLen), dp.Slice(i * MaxLen, MaxLen), ds.Slice(i * MaxLen, MaxLen));
+                    }
+
+                    // dq_h = dScores k_h / sqrt(DK); dk_h = dScores^T q_h / sqrt(DK)
+                    Gemm.PackRows(k.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                    Gemm.Multiply<T>(ds, MaxLen, 1, packed, MaxLen, DK, dq.Slice(h * DK), DAttn, MaxLen, scale, false);
+                    Gemm.PackRows(q.Slice(h * DK), DAttn, MaxLen, DK, packed);
+                    Gemm.Multiply<T>(ds, 1, MaxLen, packed, MaxLen, DK, dk.Slice(h * DK), DAttn, MaxLen, scale, false);
+                }
+                """);
+        }
+
         w.Close();
     }
 }

@@ -38,11 +38,7 @@ internal static class HeadsEmitter
         w.Lines("""
             var tokT = Workspace<T>.Get(0, DModel * Gemm.PaddedWidth(vocab));
             Gemm.PackColumns(tok, DModel, DModel, vocab, tokT);
-            for (int s = 0; s < count; s++)
-            {
-                int at = s * stride;
-                Gemm.Multiply<T>(a.Slice(at + Act.MlmNorm), DModel, 1, tokT, DModel, vocab, a.Slice(at + Act.LogitsLm), vocab, MaxPred, T.One, false, bias);
-            }
+            Gemm.Multiply<T>(a.Slice(Act.MlmNorm), DModel, 1, tokT, DModel, vocab, a.Slice(Act.LogitsLm), vocab, new RowGroups(MaxPred, count, stride, stride), T.One, false, bias);
             """);
         w.Close();
         w.Line();
@@ -56,16 +52,19 @@ internal static class HeadsEmitter
         w.Lines("""
             var tokRows = Workspace<T>.Get(0, vocab * Gemm.PaddedWidth(DModel));
             Gemm.PackRows(tok, DModel, vocab, DModel, tokRows);
-            var hRows = Workspace<T>.Get(1, MaxPred * Gemm.PaddedWidth(DModel));
+            Gemm.Multiply<T>(d.Slice(Act.LogitsLm), vocab, 1, tokRows, vocab, DModel, d.Slice(Act.MlmNorm), DModel, new RowGroups(MaxPred, count, stride, stride), T.One, false);
+            int all = count * MaxPred;
+            var hRows = Workspace<T>.Get(1, all * Gemm.PaddedWidth(DModel));
+            var dLogits = Workspace<T>.Get(2, all * vocab);
             for (int s = 0; s < count; s++)
             {
                 int at = s * stride;
-                ReadOnlySpan<T> dLogits = d.Slice(at + Act.LogitsLm, MaxPred * vocab);
-                Gemm.Multiply<T>(dLogits, vocab, 1, tokRows, vocab, DModel, d.Slice(at + Act.MlmNorm), DModel, MaxPred, T.One, false);
-                Gemm.PackRows(a.Slice(at + Act.MlmNorm), DModel, MaxPred, DModel, hRows);
-                Gemm.Multiply<T>(dLogits, 1, vocab, hRows, MaxPred, DModel, dTok, DModel, vocab, T.One, true);
-                Elementwise.AddColumnSums(dLogits, vocab, MaxPred, dBias);
+                Gemm.PackRows(a.Slice(at + Act.MlmNorm), DModel, MaxPred, DModel, hRows.Slice(s * MaxPred * Gemm.PaddedWidth(DModel)));
+                d.Slice(at + Act.LogitsLm, MaxPred * vocab).CopyTo(dLogits.Slice(s * MaxPred * vocab));
             }
+
+            Gemm.Multiply<T>(dLogits, 1, vocab, hRows, all, DModel, dTok, DModel, vocab, T.One, true);
+            Elementwise.AddColumnSums(dLogits, vocab, all, dBias);
             """);
         w.Close();
     }

@@ -148,9 +148,18 @@ internal sealed class ModelEmitter
             /// <summary>The score a [PAD] key gets before the softmax.</summary>
             private const double MaskedScore = -1e9;
 
-            /// <summary>Values of one packed panel of q, k or v of a head (Gemm.PaddedWidth applied).</summary>
-            private const int PanelLength = {{System.Math.Max(s.DK * Padded(s.MaxLen), s.MaxLen * Padded(s.DK))}};
+            """);
+        if (!AttentionEmitter.Fused(s))
+        {
+            // Only the matrix-product attention packs panels of a head; the fused kernel keeps its own.
+            w.Lines($$"""
+                /// <summary>Values of one packed panel of q, k or v of a head (Gemm.PaddedWidth applied).</summary>
+                private const int PanelLength = {{System.Math.Max(s.DK * Padded(s.MaxLen), s.MaxLen * Padded(s.DK))}};
 
+                """);
+        }
+
+        w.Lines($$"""
             /// <summary>Offset of the last encoder layer's output in a sample's block.</summary>
             private const int EncoderOutput = Act.LayerStart + ((Layers - 1) * Act.LayerSize) + Act.Layer.EncOutput;
 

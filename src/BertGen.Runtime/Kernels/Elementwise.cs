@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -50,37 +51,51 @@ public static class Elementwise
     public static T Softmax<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = x.Length, vc = Vector256<T>.Count, padded = (n + vc - 1) / vc * vc;
-        Span<T> buffer = padded <= 512 ? stackalloc T[512] : Workspace<T>.Get(2, padded);
-        buffer = buffer[..padded];
-        x.CopyTo(buffer);
-        buffer[n..].Fill(T.NegativeInfinity);
-        ref T b = ref MemoryMarshal.GetReference(buffer);
-        var vmax = Vector256.LoadUnsafe(ref b);
-        for (int i = vc; i < padded; i += vc)
+        int n = x.Length, vc = Vector256<T>.Count, full = n / vc * vc, tail = n - full;
+        y = y[..n];
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        var tailMask = VectorMath.LaneMask<T>(tail);
+        var vmax = Vector256.Create(T.NegativeInfinity);
+        for (int i = 0; i < full; i += vc)
         {
-            vmax = Vector256.Max(vmax, Vector256.LoadUnsafe(ref b, (nuint)i));
+            vmax = Vector256.MaxNative(vmax, Vector256.LoadUnsafe(ref xr, (nuint)i));
+        }
+
+        if (tail > 0)
+        {
+            vmax = Vector256.MaxNative(vmax, Vector256.ConditionalSelect(tailMask, VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tailMask), vmax));
         }
 
         T max = VectorMath.MaxAcross(vmax);
-
         var shift = Vector256.Create(max);
         var vsum = Vector256<T>.Zero;
-        for (int i = 0; i < padded; i += vc)
+        for (int i = 0; i < full; i += vc)
         {
-            var e = VectorMath.Exp(Vector256.LoadUnsafe(ref b, (nuint)i) - shift);
-            e.StoreUnsafe(ref b, (nuint)i);
+            var e = VectorMath.Exp(Vector256.LoadUnsafe(ref xr, (nuint)i) - shift);
+            e.StoreUnsafe(ref yr, (nuint)i);
             vsum += e;
+        }
+
+        Vector256<T> last = default;
+        if (tail > 0)
+        {
+            last = VectorMath.Exp(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tailMask) - shift) & tailMask;
+            vsum += last;
         }
 
         T sum = Vector256.Sum(vsum);
         var scale = Vector256.Create(T.One / sum);
-        for (int i = 0; i < padded; i += vc)
+        for (int i = 0; i < full; i += vc)
         {
-            (Vector256.LoadUnsafe(ref b, (nuint)i) * scale).StoreUnsafe(ref b, (nuint)i);
+            (Vector256.LoadUnsafe(ref yr, (nuint)i) * scale).StoreUnsafe(ref yr, (nuint)i);
         }
 
-        buffer[..n].CopyTo(y);
+        if (tail > 0)
+        {
+            VectorMath.StoreMasked(last * scale, ref Unsafe.Add(ref yr, full), tailMask);
+        }
+
         return max + T.Log(sum);
     }
 

@@ -55,66 +55,90 @@ public static class Gemm
     /// </summary>
     public static void Multiply<T>(
         ReadOnlySpan<T> a, int lda, int ak, ReadOnlySpan<T> packedB, int k, int n, Span<T> c, int ldc, int rows, T alpha, bool accumulate, ReadOnlySpan<T> bias = default)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Multiply(a, lda, ak, packedB, k, n, c, ldc, RowGroups.Single(rows), alpha, accumulate, bias);
+
+    /// <summary>
+    /// The product over rows that come in groups, such as the same rows of every sample of a batch: row r of group g of A
+    /// starts at g * groups.StrideA + r * lda, and of C at g * groups.StrideC + r * ldc. One call covers every group, so
+    /// B is streamed once and the register blocks run across group boundaries.
+    /// </summary>
+    public static void Multiply<T>(
+        ReadOnlySpan<T> a, int lda, int ak, ReadOnlySpan<T> packedB, int k, int n, Span<T> c, int ldc, RowGroups groups, T alpha, bool accumulate, ReadOnlySpan<T> bias = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int rows = groups.Rows;
         if (rows == 0)
         {
             return;
         }
 
         int np = PaddedWidth(n);
+        int lastA = ((groups.Count - 1) * groups.StrideA) + ((groups.RowsPerGroup - 1) * lda);
         if (k > 0)
         {
-            _ = a[((rows - 1) * lda) + ((k - 1) * ak)];
+            _ = a[lastA + ((k - 1) * ak)];
         }
 
         _ = packedB[(k * np) - 1];
-        _ = c[((rows - 1) * ldc) + n - 1];
+        _ = c[((groups.Count - 1) * groups.StrideC) + ((groups.RowsPerGroup - 1) * ldc) + n - 1];
         if (!bias.IsEmpty)
         {
             _ = bias[n - 1];
         }
 
-        ref T ar = ref MemoryMarshal.GetReference(a);
-        ref T br = ref MemoryMarshal.GetReference(packedB);
-        ref T cr = ref MemoryMarshal.GetReference(c);
-        var output = new Output<T>(ref cr, ldc, n, alpha, accumulate, bias);
+        var output = new Output<T>(ref MemoryMarshal.GetReference(c), n, alpha, accumulate, bias);
+        Blocks(ref MemoryMarshal.GetReference(a), lda, ak, ref MemoryMarshal.GetReference(packedB), k, np, ldc, groups, ref output);
+    }
+
+    /// <summary>Every register block of C, panel by panel of B.</summary>
+    private static void Blocks<T>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, ref Output<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = groups.Rows;
+        var cursor = new RowCursor(groups, lda, ldc);
         int vc = Vector256<T>.Count;
+        Rows6 block = default;
         if (np % (4 * vc) == 0 && rows >= 6)
         {
             for (int j = 0; j < np; j += 4 * vc)
             {
+                cursor.Reset();
                 int m = 0;
                 for (; m + 6 <= rows; m += 6)
                 {
-                    Block6x4(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+                    cursor.Next(6, ref block);
+                    Block6x4(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j);
                 }
 
-                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j);
-                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j + (2 * vc));
+                LeftoverRows(ref ar, ak, ref br, np, k, ref output, ref cursor, m, rows, j, j + (4 * vc));
             }
         }
         else if (np % (2 * vc) == 0)
         {
             for (int j = 0; j < np; j += 2 * vc)
             {
+                cursor.Reset();
                 int m = 0;
                 for (; m + 6 <= rows; m += 6)
                 {
-                    Block6x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j);
+                    cursor.Next(6, ref block);
+                    Block6x2(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j);
                 }
 
-                LeftoverRows(ref ar, lda, ak, ref br, np, k, ref output, m, rows, j);
+                LeftoverRows(ref ar, ak, ref br, np, k, ref output, ref cursor, m, rows, j, j + (2 * vc));
             }
         }
         else
         {
             for (int j = 0; j < np; j += vc)
             {
-                int m = 0;
-                for (; m < rows; m += 6)
+                cursor.Reset();
+                for (int m = 0; m < rows; m += 6)
                 {
-                    Block6x1(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j, Math.Min(6, rows - m));
+                    int valid = Math.Min(6, rows - m);
+                    cursor.Next(valid, ref block);
+                    Block6x1(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j, valid);
                 }
             }
         }
@@ -123,7 +147,7 @@ public static class Gemm
     // Each block is its own compiled method, not inlined into Multiply, so that its FMAs and stores are inlined. Offsets
     // into A and B advance by addition; the JIT then addresses every operand as base + offset.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x2<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
+    private static void Block6x2<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -138,11 +162,12 @@ public static class Gemm
         var c41 = Vector256<T>.Zero;
         var c50 = Vector256<T>.Zero;
         var c51 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        ref T a = ref Unsafe.Add(ref ar, rows.A0);
+        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
+        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
+        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
+        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
+        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
@@ -171,33 +196,39 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(m, j, c00);
-        output.Store(m, j1, c01);
-        output.Store(m + 1, j, c10);
-        output.Store(m + 1, j1, c11);
-        output.Store(m + 2, j, c20);
-        output.Store(m + 2, j1, c21);
-        output.Store(m + 3, j, c30);
-        output.Store(m + 3, j1, c31);
-        output.Store(m + 4, j, c40);
-        output.Store(m + 4, j1, c41);
-        output.Store(m + 5, j, c50);
-        output.Store(m + 5, j1, c51);
+        output.Store(rows.C0, j, c00);
+        output.Store(rows.C0, j1, c01);
+        output.Store(rows.C1, j, c10);
+        output.Store(rows.C1, j1, c11);
+        output.Store(rows.C2, j, c20);
+        output.Store(rows.C2, j1, c21);
+        output.Store(rows.C3, j, c30);
+        output.Store(rows.C3, j1, c31);
+        output.Store(rows.C4, j, c40);
+        output.Store(rows.C4, j1, c41);
+        output.Store(rows.C5, j, c50);
+        output.Store(rows.C5, j1, c51);
     }
 
-    /// <summary>Rows m to rows - 1 (fewer than six) of a panel two vectors wide, four rows at a time.</summary>
-    private static void LeftoverRows<T>(ref T ar, int lda, int ak, ref T br, int np, int k, ref Output<T> output, int m, int rows, int j)
+    /// <summary>Rows m to rows - 1 (fewer than six) of panel columns j0 to j1, four rows by two vectors at a time.</summary>
+    private static void LeftoverRows<T>(ref T ar, int ak, ref T br, int np, int k, ref Output<T> output, ref RowCursor cursor, int m, int rows, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Rows6 block = default;
         for (; m < rows; m += 4)
         {
-            Block4x2(ref Unsafe.Add(ref ar, m * lda), lda, ak, ref Unsafe.Add(ref br, j), np, k, ref output, m, j, Math.Min(4, rows - m));
+            int valid = Math.Min(4, rows - m);
+            cursor.Next(valid, ref block);
+            for (int j = j0; j < j1; j += 2 * Vector256<T>.Count)
+            {
+                Block4x2(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j, valid);
+            }
         }
     }
 
     // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x4<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j)
+    private static void Block6x4<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -224,11 +255,12 @@ public static class Gemm
         var c51 = Vector256<T>.Zero;
         var c52 = Vector256<T>.Zero;
         var c53 = Vector256<T>.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, 1 * lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        ref T a = ref Unsafe.Add(ref ar, rows.A0);
+        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
+        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
+        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
+        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
+        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
@@ -270,35 +302,35 @@ public static class Gemm
             c53 = VectorMath.Fma(x, b3, c53);
         }
 
-        output.Store(m + 0, j + (0 * Vector256<T>.Count), c00);
-        output.Store(m + 0, j + (1 * Vector256<T>.Count), c01);
-        output.Store(m + 0, j + (2 * Vector256<T>.Count), c02);
-        output.Store(m + 0, j + (3 * Vector256<T>.Count), c03);
-        output.Store(m + 1, j + (0 * Vector256<T>.Count), c10);
-        output.Store(m + 1, j + (1 * Vector256<T>.Count), c11);
-        output.Store(m + 1, j + (2 * Vector256<T>.Count), c12);
-        output.Store(m + 1, j + (3 * Vector256<T>.Count), c13);
-        output.Store(m + 2, j + (0 * Vector256<T>.Count), c20);
-        output.Store(m + 2, j + (1 * Vector256<T>.Count), c21);
-        output.Store(m + 2, j + (2 * Vector256<T>.Count), c22);
-        output.Store(m + 2, j + (3 * Vector256<T>.Count), c23);
-        output.Store(m + 3, j + (0 * Vector256<T>.Count), c30);
-        output.Store(m + 3, j + (1 * Vector256<T>.Count), c31);
-        output.Store(m + 3, j + (2 * Vector256<T>.Count), c32);
-        output.Store(m + 3, j + (3 * Vector256<T>.Count), c33);
-        output.Store(m + 4, j + (0 * Vector256<T>.Count), c40);
-        output.Store(m + 4, j + (1 * Vector256<T>.Count), c41);
-        output.Store(m + 4, j + (2 * Vector256<T>.Count), c42);
-        output.Store(m + 4, j + (3 * Vector256<T>.Count), c43);
-        output.Store(m + 5, j + (0 * Vector256<T>.Count), c50);
-        output.Store(m + 5, j + (1 * Vector256<T>.Count), c51);
-        output.Store(m + 5, j + (2 * Vector256<T>.Count), c52);
-        output.Store(m + 5, j + (3 * Vector256<T>.Count), c53);
+        output.Store(rows.C0, j + (0 * Vector256<T>.Count), c00);
+        output.Store(rows.C0, j + (1 * Vector256<T>.Count), c01);
+        output.Store(rows.C0, j + (2 * Vector256<T>.Count), c02);
+        output.Store(rows.C0, j + (3 * Vector256<T>.Count), c03);
+        output.Store(rows.C1, j + (0 * Vector256<T>.Count), c10);
+        output.Store(rows.C1, j + (1 * Vector256<T>.Count), c11);
+        output.Store(rows.C1, j + (2 * Vector256<T>.Count), c12);
+        output.Store(rows.C1, j + (3 * Vector256<T>.Count), c13);
+        output.Store(rows.C2, j + (0 * Vector256<T>.Count), c20);
+        output.Store(rows.C2, j + (1 * Vector256<T>.Count), c21);
+        output.Store(rows.C2, j + (2 * Vector256<T>.Count), c22);
+        output.Store(rows.C2, j + (3 * Vector256<T>.Count), c23);
+        output.Store(rows.C3, j + (0 * Vector256<T>.Count), c30);
+        output.Store(rows.C3, j + (1 * Vector256<T>.Count), c31);
+        output.Store(rows.C3, j + (2 * Vector256<T>.Count), c32);
+        output.Store(rows.C3, j + (3 * Vector256<T>.Count), c33);
+        output.Store(rows.C4, j + (0 * Vector256<T>.Count), c40);
+        output.Store(rows.C4, j + (1 * Vector256<T>.Count), c41);
+        output.Store(rows.C4, j + (2 * Vector256<T>.Count), c42);
+        output.Store(rows.C4, j + (3 * Vector256<T>.Count), c43);
+        output.Store(rows.C5, j + (0 * Vector256<T>.Count), c50);
+        output.Store(rows.C5, j + (1 * Vector256<T>.Count), c51);
+        output.Store(rows.C5, j + (2 * Vector256<T>.Count), c52);
+        output.Store(rows.C5, j + (3 * Vector256<T>.Count), c53);
     }
 
     // Up to four rows: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j, int valid)
+    private static void Block4x2<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -309,9 +341,10 @@ public static class Gemm
         var c21 = Vector256<T>.Zero;
         var c30 = Vector256<T>.Zero;
         var c31 = Vector256<T>.Zero;
-        ref T a1 = ref valid > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
-        ref T a2 = ref valid > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
-        ref T a3 = ref valid > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
+        ref T a = ref Unsafe.Add(ref ar, rows.A0);
+        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
+        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
+        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
@@ -334,30 +367,30 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(m, j, c00);
-        output.Store(m, j1, c01);
+        output.Store(rows.C0, j, c00);
+        output.Store(rows.C0, j1, c01);
         if (valid > 1)
         {
-            output.Store(m + 1, j, c10);
-            output.Store(m + 1, j1, c11);
+            output.Store(rows.C1, j, c10);
+            output.Store(rows.C1, j1, c11);
         }
 
         if (valid > 2)
         {
-            output.Store(m + 2, j, c20);
-            output.Store(m + 2, j1, c21);
+            output.Store(rows.C2, j, c20);
+            output.Store(rows.C2, j1, c21);
         }
 
         if (valid > 3)
         {
-            output.Store(m + 3, j, c30);
-            output.Store(m + 3, j1, c31);
+            output.Store(rows.C3, j, c30);
+            output.Store(rows.C3, j1, c31);
         }
     }
 
     // Up to six rows of a panel one vector wide: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x1<T>(ref T a, int lda, int ak, ref T b, int np, int k, ref Output<T> output, int m, int j, int valid)
+    private static void Block6x1<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c0 = Vector256<T>.Zero;
@@ -366,11 +399,12 @@ public static class Gemm
         var c3 = Vector256<T>.Zero;
         var c4 = Vector256<T>.Zero;
         var c5 = Vector256<T>.Zero;
-        ref T a1 = ref valid > 1 ? ref Unsafe.Add(ref a, lda) : ref a;
-        ref T a2 = ref valid > 2 ? ref Unsafe.Add(ref a, 2 * lda) : ref a;
-        ref T a3 = ref valid > 3 ? ref Unsafe.Add(ref a, 3 * lda) : ref a;
-        ref T a4 = ref valid > 4 ? ref Unsafe.Add(ref a, 4 * lda) : ref a;
-        ref T a5 = ref valid > 5 ? ref Unsafe.Add(ref a, 5 * lda) : ref a;
+        ref T a = ref Unsafe.Add(ref ar, rows.A0);
+        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
+        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
+        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
+        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
+        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nint at = 0, bt = 0;
         for (int kk = 0; kk < k; kk++, at += ak, bt += np)
         {
@@ -383,11 +417,30 @@ public static class Gemm
             c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
         }
 
-        output.Store(m, j, c0);
-        Span<Vector256<T>> rest = [c1, c2, c3, c4, c5];
-        for (int r = 1; r < valid; r++)
+        output.Store(rows.C0, j, c0);
+        if (valid > 1)
         {
-            output.Store(m + r, j, rest[r - 1]);
+            output.Store(rows.C1, j, c1);
+        }
+
+        if (valid > 2)
+        {
+            output.Store(rows.C2, j, c2);
+        }
+
+        if (valid > 3)
+        {
+            output.Store(rows.C3, j, c3);
+        }
+
+        if (valid > 4)
+        {
+            output.Store(rows.C4, j, c4);
+        }
+
+        if (valid > 5)
+        {
+            output.Store(rows.C5, j, c5);
         }
     }
 
@@ -396,17 +449,15 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly ref T _c;
-        private readonly int _ldc;
         private readonly int _n;
         private readonly Vector256<T> _alpha;
         private readonly bool _scaled;
         private readonly bool _accumulate;
         private readonly ReadOnlySpan<T> _bias;
 
-        public Output(ref T c, int ldc, int n, T alpha, bool accumulate, ReadOnlySpan<T> bias)
+        public Output(ref T c, int n, T alpha, bool accumulate, ReadOnlySpan<T> bias)
         {
             _c = ref c;
-            _ldc = ldc;
             _n = n;
             _alpha = Vector256.Create(alpha);
             _scaled = alpha != T.One;
@@ -415,7 +466,7 @@ public static class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(int row, int column, Vector256<T> value)
+        public void Store(nint row, int column, Vector256<T> value)
         {
             int vc = Vector256<T>.Count;
             if (column >= _n)
@@ -428,7 +479,7 @@ public static class Gemm
                 value *= _alpha;
             }
 
-            ref T at = ref Unsafe.Add(ref _c, (row * _ldc) + column);
+            ref T at = ref Unsafe.Add(ref _c, row + column);
             if (column + vc <= _n)
             {
                 if (!_bias.IsEmpty)
@@ -445,15 +496,73 @@ public static class Gemm
                 return;
             }
 
-            for (int lane = 0; lane < _n - column; lane++)
+            var mask = VectorMath.LaneMask<T>(_n - column);
+            if (!_bias.IsEmpty)
             {
-                T v = value[lane];
-                if (!_bias.IsEmpty)
-                {
-                    v += _bias[column + lane];
-                }
+                value += VectorMath.LoadMasked(ref Unsafe.Add(ref MemoryMarshal.GetReference(_bias), column), mask);
+            }
 
-                Unsafe.Add(ref at, lane) = _accumulate ? Unsafe.Add(ref at, lane) + v : v;
+            if (_accumulate)
+            {
+                value += VectorMath.LoadMasked(ref at, mask);
+            }
+
+            VectorMath.StoreMasked(value, ref at, mask);
+        }
+    }
+
+    /// <summary>The offsets of up to six rows of A and of C that a register block covers (row 0's again past the valid ones).</summary>
+    private struct Rows6
+    {
+        public nint A0, A1, A2, A3, A4, A5;
+        public nint C0, C1, C2, C3, C4, C5;
+    }
+
+    /// <summary>Walks the rows of a <see cref="RowGroups"/> in order, handing out their offsets a block at a time.</summary>
+    private struct RowCursor(RowGroups groups, int lda, int ldc)
+    {
+        private int _group;
+        private int _row;
+
+        public void Reset() => (_group, _row) = (0, 0);
+
+        public void Next(int valid, ref Rows6 block)
+        {
+            block.A0 = OffsetA();
+            block.C0 = OffsetC();
+            Step();
+            block.A1 = Take(1, valid, block.A0, out block.C1, block.C0);
+            block.A2 = Take(2, valid, block.A0, out block.C2, block.C0);
+            block.A3 = Take(3, valid, block.A0, out block.C3, block.C0);
+            block.A4 = Take(4, valid, block.A0, out block.C4, block.C0);
+            block.A5 = Take(5, valid, block.A0, out block.C5, block.C0);
+        }
+
+        /// <summary>Row i of the block: the next row when valid, else row 0's offsets again.</summary>
+        private nint Take(int i, int valid, nint a0, out nint c, nint c0)
+        {
+            if (i >= valid)
+            {
+                c = c0;
+                return a0;
+            }
+
+            nint a = OffsetA();
+            c = OffsetC();
+            Step();
+            return a;
+        }
+
+        private readonly nint OffsetA() => ((nint)_group * groups.StrideA) + ((nint)_row * lda);
+
+        private readonly nint OffsetC() => ((nint)_group * groups.StrideC) + ((nint)_row * ldc);
+
+        private void Step()
+        {
+            if (++_row == groups.RowsPerGroup)
+            {
+                _row = 0;
+                _group++;
             }
         }
     }

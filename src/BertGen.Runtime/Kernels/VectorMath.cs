@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertGen.Kernels;
 
@@ -122,37 +124,123 @@ public static class VectorMath
     public static T MaxAcross<T>(Vector256<T> v)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var half = Vector128.Max(v.GetLower(), v.GetUpper());
+        var half = Vector128.MaxNative(v.GetLower(), v.GetUpper());
         if (typeof(T) == typeof(float))
         {
             var f = half.AsSingle();
-            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(2, 3, 0, 1)));
-            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(1, 0, 3, 2)));
+            f = Vector128.MaxNative(f, Vector128.Shuffle(f, Vector128.Create(2, 3, 0, 1)));
+            f = Vector128.MaxNative(f, Vector128.Shuffle(f, Vector128.Create(1, 0, 3, 2)));
             return f.As<float, T>().ToScalar();
         }
 
         var d = half.AsDouble();
-        return Vector128.Max(d, Vector128.Shuffle(d, Vector128.Create(1L, 0L))).As<double, T>().ToScalar();
+        return Vector128.MaxNative(d, Vector128.Shuffle(d, Vector128.Create(1L, 0L))).As<double, T>().ToScalar();
     }
 
     /// <summary>
     /// Loads the first <paramref name="count"/> (fewer than a vector's) values, the other lanes set to <paramref name="fill"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> LoadPartial<T>(ReadOnlySpan<T> values, int count, T fill)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> lanes = stackalloc T[Vector256<T>.Count];
-        values[..count].CopyTo(lanes);
-        lanes[count..].Fill(fill);
-        return Vector256.Create((ReadOnlySpan<T>)lanes);
+        _ = values[count - 1];
+        var mask = LaneMask<T>(count);
+        return Vector256.ConditionalSelect(mask, LoadMasked(ref MemoryMarshal.GetReference(values), mask), Vector256.Create(fill));
     }
 
-    /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="v"/>.</summary>
+    /// <summary>Stores the first <paramref name="count"/> (fewer than a vector's) lanes of <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePartial<T>(Vector256<T> v, Span<T> destination, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> lanes = stackalloc T[Vector256<T>.Count];
-        v.CopyTo(lanes);
-        lanes[..count].CopyTo(destination);
+        _ = destination[count - 1];
+        StoreMasked(v, ref MemoryMarshal.GetReference(destination), LaneMask<T>(count));
     }
+
+    /// <summary>All bits set in the first <paramref name="count"/> lanes (0 to a vector's count), clear in the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LaneMask<T>(int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref long lanes = ref MemoryMarshal.GetReference(LaneMaskBits);
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.LoadUnsafe(ref Unsafe.As<long, int>(ref lanes), (nuint)(8 - count)).As<int, T>();
+        }
+
+        return Vector256.LoadUnsafe(ref lanes, (nuint)(4 - count)).As<long, T>();
+    }
+
+    /// <summary>
+    /// Reads the lanes that <paramref name="mask"/> selects from <paramref name="source"/> onwards, 0 in the others,
+    /// without touching the memory of the others.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<T> LoadMasked<T>(ref T source, Vector256<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Avx.IsSupported)
+        {
+            fixed (T* p = &source)
+            {
+                return typeof(T) == typeof(float)
+                    ? Avx.MaskLoad((float*)p, mask.AsSingle()).As<float, T>()
+                    : Avx.MaskLoad((double*)p, mask.AsDouble()).As<double, T>();
+            }
+        }
+
+        Span<T> lanes = stackalloc T[Vector256<T>.Count];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = mask[i] != T.Zero ? Unsafe.Add(ref source, i) : T.Zero;
+        }
+
+        return Vector256.Create((ReadOnlySpan<T>)lanes);
+    }
+
+    /// <summary>Writes the lanes of <paramref name="v"/> that <paramref name="mask"/> selects, and no other memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreMasked<T>(Vector256<T> v, ref T destination, Vector256<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* p = &destination)
+        {
+            if (Avx512F.VL.IsSupported)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    Avx512F.VL.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+                }
+                else
+                {
+                    Avx512F.VL.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+                }
+            }
+            else if (Avx.IsSupported)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    Avx.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+                }
+                else
+                {
+                    Avx.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+                }
+            }
+            else
+            {
+                for (int i = 0; i < Vector256<T>.Count; i++)
+                {
+                    if (mask[i] != T.Zero)
+                    {
+                        p[i] = v[i];
+                    }
+                }
+            }
+        }
+    }
+
+    // Four set 64-bit lanes then four clear: the lane masks are windows of it (8 ints or 4 longs wide).
+    private static ReadOnlySpan<long> LaneMaskBits => [-1, -1, -1, -1, 0, 0, 0, 0];
 }

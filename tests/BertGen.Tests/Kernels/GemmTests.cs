@@ -20,6 +20,35 @@ public sealed class GemmTests
         Check<float>(rows, n, k, 2e-5);
     }
 
+    [Theory]
+    [InlineData(14, 6, 7, 20)]
+    [InlineData(5, 3, 28, 7)]
+    [InlineData(1, 7, 7, 2)]
+    [InlineData(4, 2, 3, 40)]
+    public void Grouped_rows_equal_one_product_per_group_exactly(int rowsPerGroup, int groups, int k, int n)
+    {
+        // Every value is one sum over k in the same order whichever block computes it, so the two agree to the bit.
+        var random = new SeededRandom((ulong)((rowsPerGroup * 1000) + (groups * 100) + k + n));
+        int lda = k + 1, ldc = n + 2, strideA = (rowsPerGroup * lda) + 5, strideC = (rowsPerGroup * ldc) + 3;
+        var a = Enumerable.Range(0, groups * strideA).Select(_ => (float)random.NextGaussian()).ToArray();
+        var b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextGaussian()).ToArray();
+        var bias = Enumerable.Range(0, n).Select(_ => (float)random.NextGaussian()).ToArray();
+        var packed = new float[k * Gemm.PaddedWidth(n)];
+        Gemm.PackRows<float>(b, n, k, n, packed);
+        var start = Enumerable.Range(0, groups * strideC).Select(_ => (float)random.NextGaussian()).ToArray();
+
+        var grouped = (float[])start.Clone();
+        Gemm.Multiply<float>(a, lda, 1, packed, k, n, grouped, ldc, new RowGroups(rowsPerGroup, groups, strideA, strideC), 0.5f, true, bias);
+        var separate = (float[])start.Clone();
+        for (int g = 0; g < groups; g++)
+        {
+            Gemm.Multiply<float>(a.AsSpan(g * strideA), lda, 1, packed, k, n, separate.AsSpan(g * strideC), ldc, rowsPerGroup, 0.5f, true, bias);
+        }
+
+        Assert.Equal(separate, grouped);
+        Assert.NotEqual(start, grouped);
+    }
+
     private static void Check<T>(int rows, int n, int k, double tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

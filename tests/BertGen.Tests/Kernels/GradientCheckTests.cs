@@ -21,7 +21,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
     private const double Step = 1e-3;
 
-    public static TheoryData<string> Models => new() { "seed", "odd", "plain", "wide" };
+    public static TheoryData<string> Models => new() { "seed", "odd", "plain", "wide", "deep" };
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -9,6 +9,7 @@ internal static class TestModels
         "odd" => new OddBert(vocabSize),
         "plain" => new PlainBert(vocabSize),
         "wide" => new WideBert(vocabSize),
+        "deep" => new DeepHeadBert(vocabSize),
         _ => throw new ArgumentException($"no test model '{name}'", nameof(name)),
     };
 }

@@ -1,0 +1,355 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BertGen.Kernels;
+
+/// <summary>
+/// Masked scaled dot-product attention of every head of one sample, one query row at a time, for short sequences and
+/// narrow heads: a row of scores lives in a few vectors, so the scores, the softmax and the context of a row are
+/// computed together instead of as three passes of matrix products over the whole head. The order of every sum is
+/// that of the matrix-product formulation (over the head's width for a score, over the keys for a context value, over
+/// the queries for a key or value gradient), so both give the same results.
+/// </summary>
+/// <remarks>
+/// q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].
+/// padKeys lists the keys that are [PAD]; their scores are replaced by <c>masked</c>, so their weight is exactly 0.
+/// </remarks>
+public static class FusedAttention
+{
+    /// <summary>scores = q_h k_h^T * scale, with [PAD] keys replaced; attn = softmax over the keys; context_h = attn v_h.</summary>
+    public static void Forward<T>(
+        ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<int> padKeys, Span<T> scores, Span<T> attn, Span<T> context,
+        int maxLen, int heads, int dk, T scale, T masked)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count, width = heads * dk, lp = Round(maxLen, vc), dkp = Round(dk, vc);
+        _ = q[(maxLen * width) - 1];
+        _ = k[(maxLen * width) - 1];
+        _ = v[(maxLen * width) - 1];
+        _ = context[(maxLen * width) - 1];
+        _ = scores[(heads * maxLen * maxLen) - 1];
+        _ = attn[(heads * maxLen * maxLen) - 1];
+
+        var panel = Workspace<T>.Get(0, (dk * lp) + (maxLen * dkp));
+        var rows = Workspace<T>.Get(1, maxLen * lp);
+        ref T kt = ref MemoryMarshal.GetReference(panel);
+        ref T vp = ref Unsafe.Add(ref kt, dk * lp);
+        ref T br = ref MemoryMarshal.GetReference(rows);
+        ref T qr = ref MemoryMarshal.GetReference(q);
+        ref T cr = ref MemoryMarshal.GetReference(context);
+        var keyMask = KeyMasks<T>(padKeys, maxLen, lp, masked);
+        var vScale = Vector256.Create(scale);
+        var tailMask = VectorMath.LaneMask<T>(maxLen - (lp - vc));
+        var dTail = VectorMath.LaneMask<T>(dk - (dkp - vc));
+
+        // Each pass runs over every query row of a head: the rows are independent, so the processor overlaps them.
+        for (int h = 0; h < heads; h++)
+        {
+            Transpose(k, width, h * dk, dk, maxLen, lp, panel);
+            PadRows(ref Unsafe.Add(ref MemoryMarshal.GetReference(v), h * dk), width, maxLen, dkp, dTail, ref vp);
+            ref T sr = ref MemoryMarshal.GetReference(scores.Slice(h * maxLen * maxLen));
+            ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
+
+            // Scores: over the head's width, replaced where the key is [PAD]; -inf past maxLen.
+            for (int i = 0; i < maxLen; i++)
+            {
+                ref T qi = ref Unsafe.Add(ref qr, (i * width) + (h * dk));
+                ref T row = ref Unsafe.Add(ref br, i * lp);
+                for (int c = 0; c < lp; c += vc)
+                {
+                    var acc = Vector256<T>.Zero;
+                    for (int d = 0; d < dk; d++)
+                    {
+                        acc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref qi, d)), Vector256.LoadUnsafe(ref kt, (nuint)((d * lp) + c)), acc);
+                    }
+
+                    Vector256.ConditionalSelect(keyMask.Replace(c), keyMask.Value(c), acc * vScale).StoreUnsafe(ref row, (nuint)c);
+                }
+
+                StoreRow(ref row, ref Unsafe.Add(ref sr, i * maxLen), lp, tailMask);
+            }
+
+            // Softmax over the keys, shifted by the row's maximum.
+            for (int i = 0; i < maxLen; i++)
+            {
+                ref T row = ref Unsafe.Add(ref br, i * lp);
+                var vmax = Vector256.LoadUnsafe(ref row);
+                for (int c = vc; c < lp; c += vc)
+                {
+                    vmax = Vector256.MaxNative(vmax, Vector256.LoadUnsafe(ref row, (nuint)c));
+                }
+
+                var shift = Vector256.Create(VectorMath.MaxAcross(vmax));
+                var vsum = Vector256<T>.Zero;
+                for (int c = 0; c < lp; c += vc)
+                {
+                    var e = VectorMath.Exp(Vector256.LoadUnsafe(ref row, (nuint)c) - shift);
+                    e.StoreUnsafe(ref row, (nuint)c);
+                    vsum += e;
+                }
+
+                var inverse = Vector256.Create(T.One / Vector256.Sum(vsum));
+                for (int c = 0; c < lp; c += vc)
+                {
+                    (Vector256.LoadUnsafe(ref row, (nuint)c) * inverse).StoreUnsafe(ref row, (nuint)c);
+                }
+
+                StoreRow(ref row, ref Unsafe.Add(ref pr, i * maxLen), lp, tailMask);
+            }
+
+            // Context: over the keys.
+            RowsTimesPanel(ref br, lp, ref vp, dkp, maxLen, ref Unsafe.Add(ref cr, h * dk), width, dk, Vector256<T>.One, dTail);
+        }
+    }
+
+    /// <summary>
+    /// Backward of <see cref="Forward"/>: from dContext, writes dAttn, dScores ([heads, maxLen, maxLen]) and dq, dk, dv.
+    /// A replaced score's weight is 0, so no gradient flows through it.
+    /// </summary>
+    public static void Backward<T>(
+        ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn,
+        Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv, int maxLen, int heads, int headWidth, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count, width = heads * headWidth, lp = Round(maxLen, vc), dkp = Round(headWidth, vc);
+        _ = dContext[(maxLen * width) - 1];
+        _ = q[(maxLen * width) - 1];
+        _ = k[(maxLen * width) - 1];
+        _ = v[(maxLen * width) - 1];
+        _ = dq[(maxLen * width) - 1];
+        _ = dk[(maxLen * width) - 1];
+        _ = dv[(maxLen * width) - 1];
+        _ = attn[(heads * maxLen * maxLen) - 1];
+        _ = dAttn[(heads * maxLen * maxLen) - 1];
+        _ = dScores[(heads * maxLen * maxLen) - 1];
+
+        var panel = Workspace<T>.Get(0, (headWidth * lp) + (3 * maxLen * dkp));
+        var work = Workspace<T>.Get(1, 2 * maxLen * lp);
+        ref T vt = ref MemoryMarshal.GetReference(panel);
+        ref T qp = ref Unsafe.Add(ref vt, headWidth * lp);
+        ref T kp = ref Unsafe.Add(ref qp, maxLen * dkp);
+        ref T dcp = ref Unsafe.Add(ref kp, maxLen * dkp);
+        ref T pb = ref MemoryMarshal.GetReference(work);
+        ref T dsb = ref Unsafe.Add(ref pb, maxLen * lp);
+        ref T dcr = ref MemoryMarshal.GetReference(dContext);
+        ref T qr = ref MemoryMarshal.GetReference(q);
+        ref T kr = ref MemoryMarshal.GetReference(k);
+        ref T dqr = ref MemoryMarshal.GetReference(dq);
+        ref T dkr = ref MemoryMarshal.GetReference(dk);
+        ref T dvr = ref MemoryMarshal.GetReference(dv);
+        var vScale = Vector256.Create(scale);
+        var tailMask = VectorMath.LaneMask<T>(maxLen - (lp - vc));
+        var dTail = VectorMath.LaneMask<T>(headWidth - (dkp - vc));
+        for (int h = 0; h < heads; h++)
+        {
+            Transpose(v, width, h * headWidth, headWidth, maxLen, lp, panel);
+            PadRows(ref Unsafe.Add(ref qr, h * headWidth), width, maxLen, dkp, dTail, ref qp);
+            PadRows(ref Unsafe.Add(ref kr, h * headWidth), width, maxLen, dkp, dTail, ref kp);
+            PadRows(ref Unsafe.Add(ref dcr, h * headWidth), width, maxLen, dkp, dTail, ref dcp);
+            ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
+            ref T dpr = ref MemoryMarshal.GetReference(dAttn.Slice(h * maxLen * maxLen));
+            ref T dsr = ref MemoryMarshal.GetReference(dScores.Slice(h * maxLen * maxLen));
+
+            // dAttn = dContext v_h^T over the head's width; through the softmax: dScores = attn * (dAttn - sum(attn * dAttn)).
+            for (int i = 0; i < maxLen; i++)
+            {
+                ref T dci = ref Unsafe.Add(ref dcr, (i * width) + (h * headWidth));
+                ref T prow = ref Unsafe.Add(ref pb, i * lp);
+                ref T dsrow = ref Unsafe.Add(ref dsb, i * lp);
+                LoadRow(ref Unsafe.Add(ref pr, i * maxLen), ref prow, lp, tailMask);
+                var weighted = Vector256<T>.Zero;
+                for (int c = 0; c < lp; c += vc)
+                {
+                    var acc = Vector256<T>.Zero;
+                    for (int d = 0; d < headWidth; d++)
+                    {
+                        acc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref dci, d)), Vector256.LoadUnsafe(ref vt, (nuint)((d * lp) + c)), acc);
+                    }
+
+                    acc.StoreUnsafe(ref dsrow, (nuint)c);
+                    weighted = VectorMath.Fma(Vector256.LoadUnsafe(ref prow, (nuint)c), acc, weighted);
+                }
+
+                StoreRow(ref dsrow, ref Unsafe.Add(ref dpr, i * maxLen), lp, tailMask);
+                var w = Vector256.Create(Vector256.Sum(weighted));
+                for (int c = 0; c < lp; c += vc)
+                {
+                    (Vector256.LoadUnsafe(ref prow, (nuint)c) * (Vector256.LoadUnsafe(ref dsrow, (nuint)c) - w)).StoreUnsafe(ref dsrow, (nuint)c);
+                }
+
+                StoreRow(ref dsrow, ref Unsafe.Add(ref dsr, i * maxLen), lp, tailMask);
+            }
+
+            // dq_i = scale * sum over keys j of dScores_ij k_j.
+            RowsTimesPanel(ref dsb, lp, ref kp, dkp, maxLen, ref Unsafe.Add(ref dqr, h * headWidth), width, headWidth, vScale, dTail);
+
+            // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i.
+            for (int j = 0; j < maxLen; j++)
+            {
+                int at = (j * width) + (h * headWidth);
+                for (int dc = 0; dc < dkp; dc += vc)
+                {
+                    var dkAcc = Vector256<T>.Zero;
+                    var dvAcc = Vector256<T>.Zero;
+                    for (int i = 0; i < maxLen; i++)
+                    {
+                        nuint from = (nuint)((i * dkp) + dc);
+                        dkAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref dsb, (i * lp) + j)), Vector256.LoadUnsafe(ref qp, from), dkAcc);
+                        dvAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref pb, (i * lp) + j)), Vector256.LoadUnsafe(ref dcp, from), dvAcc);
+                    }
+
+                    bool whole = dc + vc <= headWidth;
+                    Store(dkAcc * vScale, ref Unsafe.Add(ref dkr, at + dc), whole, dTail);
+                    Store(dvAcc, ref Unsafe.Add(ref dvr, at + dc), whole, dTail);
+                }
+            }
+        }
+    }
+
+    private static int Round(int n, int vc) => (n + vc - 1) / vc * vc;
+
+    /// <summary>panel[d, j] = m[j, at + d] for d below dk, j below rows; 0 for j from rows to lp.</summary>
+    private static void Transpose<T>(ReadOnlySpan<T> m, int ld, int at, int dk, int rows, int lp, Span<T> panel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int d = 0; d < dk; d++)
+        {
+            var line = panel.Slice(d * lp, lp);
+            for (int j = 0; j < rows; j++)
+            {
+                line[j] = m[(j * ld) + at + d];
+            }
+
+            line[rows..].Clear();
+        }
+    }
+
+    /// <summary>
+    /// out_i = factor * sum over j of rows[i, j] panel_j for i below maxLen: rows padded to lp, panel rows padded to dkp;
+    /// out_i is dk values at i * width of output.
+    /// </summary>
+    private static void RowsTimesPanel<T>(ref T rows, int lp, ref T panel, int dkp, int maxLen, ref T output, int width, int dk, Vector256<T> factor, Vector256<T> tail)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count;
+        for (int i = 0; i < maxLen; i++)
+        {
+            ref T row = ref Unsafe.Add(ref rows, i * lp);
+            ref T oi = ref Unsafe.Add(ref output, i * width);
+            for (int dc = 0; dc < dkp; dc += vc)
+            {
+                var acc = Vector256<T>.Zero;
+                for (int j = 0; j < maxLen; j++)
+                {
+                    acc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref row, j)), Vector256.LoadUnsafe(ref panel, (nuint)((j * dkp) + dc)), acc);
+                }
+
+                Store(acc * factor, ref Unsafe.Add(ref oi, dc), dc + vc <= dk, tail);
+            }
+        }
+    }
+
+    /// <summary>rows rows of m (row length ld, from its first value) into rows padded to dkp, zero past the head's width.</summary>
+    private static void PadRows<T>(ref T m, int ld, int rows, int dkp, Vector256<T> tail, ref T padded)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count;
+        for (int j = 0; j < rows; j++)
+        {
+            ref T from = ref Unsafe.Add(ref m, j * ld);
+            ref T to = ref Unsafe.Add(ref padded, j * dkp);
+            int c = 0;
+            for (; c < dkp - vc; c += vc)
+            {
+                Vector256.LoadUnsafe(ref from, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+            }
+
+            VectorMath.LoadMasked(ref Unsafe.Add(ref from, c), tail).StoreUnsafe(ref to, (nuint)c);
+        }
+    }
+
+    /// <summary>A whole vector, or the lanes of the head's last, partial one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(Vector256<T> value, ref T to, bool whole, Vector256<T> tail)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (whole)
+        {
+            value.StoreUnsafe(ref to);
+        }
+        else
+        {
+            VectorMath.StoreMasked(value, ref to, tail);
+        }
+    }
+
+    /// <summary>The first maxLen values of a row padded to lp (whole vectors, a masked last one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T>(ref T from, ref T to, int lp, Vector256<T> tailMask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count, c = 0;
+        for (; c < lp - vc; c += vc)
+        {
+            Vector256.LoadUnsafe(ref from, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+        }
+
+        VectorMath.StoreMasked(Vector256.LoadUnsafe(ref from, (nuint)c), ref Unsafe.Add(ref to, c), tailMask);
+    }
+
+    /// <summary>A row of maxLen values into a row padded to lp, zero past maxLen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadRow<T>(ref T from, ref T to, int lp, Vector256<T> tailMask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count, c = 0;
+        for (; c < lp - vc; c += vc)
+        {
+            Vector256.LoadUnsafe(ref from, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+        }
+
+        VectorMath.LoadMasked(ref Unsafe.Add(ref from, c), tailMask).StoreUnsafe(ref to, (nuint)c);
+    }
+
+    /// <summary>Per vector of keys: which scores are replaced, and by what (the masked score, or -inf past maxLen).</summary>
+    private static KeyMask<T> KeyMasks<T>(ReadOnlySpan<int> padKeys, int maxLen, int lp, T masked)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var buffer = Workspace<T>.Get(2, 2 * lp);
+        var replace = buffer[..lp];
+        var value = buffer[lp..];
+        replace.Clear();
+        value.Clear();
+        var all = Vector256<T>.AllBitsSet.ToScalar();
+        foreach (int j in padKeys)
+        {
+            replace[j] = all;
+            value[j] = masked;
+        }
+
+        replace[maxLen..].Fill(all);
+        value[maxLen..].Fill(T.NegativeInfinity);
+        return new KeyMask<T>(ref MemoryMarshal.GetReference(buffer), lp);
+    }
+
+    private readonly ref struct KeyMask<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ref T _replace;
+        private readonly ref T _value;
+
+        public KeyMask(ref T buffer, int lp)
+        {
+            _replace = ref buffer;
+            _value = ref Unsafe.Add(ref buffer, lp);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<T> Replace(int c) => Vector256.LoadUnsafe(ref _replace, (nuint)c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<T> Value(int c) => Vector256.LoadUnsafe(ref _value, (nuint)c);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Numerics;
+using BertGen.Data;
+using BertGen.Kernels;
+
+namespace BertGen.Tests.Kernels;
+
+/// <summary>
+/// The fused attention kernel against the textbook formulas written as plain loops, forward and backward, for rows
+/// and heads shorter than a vector, exactly a vector, and longer than one, with and without [PAD] keys.
+/// </summary>
+public sealed class FusedAttentionTests
+{
+    public static TheoryData<int, int, int, int> Shapes => new()
+    {
+        // maxLen, heads, dk, pads
+        { 14, 5, 4, 3 }, { 9, 3, 2, 0 }, { 16, 2, 9, 4 }, { 13, 1, 16, 1 }, { 1, 2, 3, 0 }, { 8, 2, 8, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_and_backward_equal_the_plain_loops(int maxLen, int heads, int dk, int pads)
+    {
+        Check<double>(maxLen, heads, dk, pads, 1e-12);
+        Check<float>(maxLen, heads, dk, pads, 1e-5);
+    }
+
+    private static void Check<T>(int maxLen, int heads, int dk, int pads, double tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new SeededRandom((ulong)((maxLen * 100) + (heads * 10) + dk));
+        int width = heads * dk, square = heads * maxLen * maxLen;
+        T[] Gaussian(int n) => Enumerable.Range(0, n).Select(_ => T.CreateTruncating(random.NextGaussian())).ToArray();
+        T[] q = Gaussian(maxLen * width), k = Gaussian(maxLen * width), v = Gaussian(maxLen * width), dContext = Gaussian(maxLen * width);
+        int[] padKeys = Enumerable.Range(maxLen - pads, pads).ToArray();
+        double scale = 1 / Math.Sqrt(dk), masked = -1e9;
+
+        var scores = new T[square];
+        var attn = new T[square];
+        var context = new T[maxLen * width];
+        FusedAttention.Forward<T>(q, k, v, padKeys, scores, attn, context, maxLen, heads, dk, T.CreateTruncating(scale), T.CreateTruncating(masked));
+
+        var dAttn = new T[square];
+        var dScores = new T[square];
+        var dq = new T[maxLen * width];
+        var dk_ = new T[maxLen * width];
+        var dv = new T[maxLen * width];
+        FusedAttention.Backward<T>(dContext, q, k, v, attn, dAttn, dScores, dq, dk_, dv, maxLen, heads, dk, T.CreateTruncating(scale));
+
+        double D(T x) => double.CreateTruncating(x);
+        void Near(double expected, T actual, string what)
+        {
+            Assert.True(Math.Abs(expected - D(actual)) <= tolerance * Math.Max(1, Math.Abs(expected)),
+                $"{typeof(T).Name} {maxLen}x{heads}x{dk}: {what} = {D(actual)}, expected {expected}");
+        }
+
+        for (int h = 0; h < heads; h++)
+        {
+            var p = new double[maxLen, maxLen];
+            var dp = new double[maxLen, maxLen];
+            var ds = new double[maxLen, maxLen];
+            for (int i = 0; i < maxLen; i++)
+            {
+                var s = new double[maxLen];
+                for (int j = 0; j < maxLen; j++)
+                {
+                    double dot = 0;
+                    for (int d = 0; d < dk; d++)
+                    {
+                        dot += D(q[(i * width) + (h * dk) + d]) * D(k[(j * width) + (h * dk) + d]);
+                    }
+
+                    s[j] = padKeys.Contains(j) ? masked : dot * scale;
+                    Near(s[j], scores[(h * maxLen * maxLen) + (i * maxLen) + j], $"scores[{h},{i},{j}]");
+                }
+
+                double max = s.Max(), sum = s.Sum(x => Math.Exp(x - max));
+                for (int j = 0; j < maxLen; j++)
+                {
+                    p[i, j] = Math.Exp(s[j] - max) / sum;
+                    Near(p[i, j], attn[(h * maxLen * maxLen) + (i * maxLen) + j], $"attn[{h},{i},{j}]");
+                }
+
+                for (int d = 0; d < dk; d++)
+                {
+                    double c = 0;
+                    for (int j = 0; j < maxLen; j++)
+                    {
+                        c += p[i, j] * D(v[(j * width) + (h * dk) + d]);
+                    }
+
+                    Near(c, context[(i * width) + (h * dk) + d], $"context[{i},{(h * dk) + d}]");
+                }
+
+                double weighted = 0;
+                for (int j = 0; j < maxLen; j++)
+                {
+                    for (int d = 0; d < dk; d++)
+                    {
+                        dp[i, j] += D(dContext[(i * width) + (h * dk) + d]) * D(v[(j * width) + (h * dk) + d]);
+                    }
+
+                    weighted += p[i, j] * dp[i, j];
+                    Near(dp[i, j], dAttn[(h * maxLen * maxLen) + (i * maxLen) + j], $"dAttn[{h},{i},{j}]");
+                }
+
+                for (int j = 0; j < maxLen; j++)
+                {
+                    ds[i, j] = p[i, j] * (dp[i, j] - weighted);
+                    Near(ds[i, j], dScores[(h * maxLen * maxLen) + (i * maxLen) + j], $"dScores[{h},{i},{j}]");
+                }
+            }
+
+            for (int r = 0; r < maxLen; r++)
+            {
+                for (int d = 0; d < dk; d++)
+                {
+                    double gq = 0, gk = 0, gv = 0;
+                    for (int o = 0; o < maxLen; o++)
+                    {
+                        gq += ds[r, o] * D(k[(o * width) + (h * dk) + d]) * scale;
+                        gk += ds[o, r] * D(q[(o * width) + (h * dk) + d]) * scale;
+                        gv += p[o, r] * D(dContext[(o * width) + (h * dk) + d]);
+                    }
+
+                    int at = (r * width) + (h * dk) + d;
+                    Near(gq, dq[at], $"dq[{r},{(h * dk) + d}]");
+                    Near(gk, dk_[at], $"dk[{r},{(h * dk) + d}]");
+                    Near(gv, dv[at], $"dv[{r},{(h * dk) + d}]");
+                }
+            }
+        }
+    }
+}
