@@ -125,12 +125,12 @@ public static class FusedAttention
         _ = dAttn[(heads * maxLen * maxLen) - 1];
         _ = dScores[(heads * maxLen * maxLen) - 1];
 
-        var panel = Workspace<T>.Get(0, (headWidth * lp) + (3 * maxLen * dkp));
+        var panel = Workspace<T>.Get(0, (3 * headWidth * lp) + (maxLen * dkp));
         var work = Workspace<T>.Get(1, 2 * maxLen * lp);
         ref T vt = ref MemoryMarshal.GetReference(panel);
-        ref T qp = ref Unsafe.Add(ref vt, headWidth * lp);
-        ref T kp = ref Unsafe.Add(ref qp, maxLen * dkp);
-        ref T dcp = ref Unsafe.Add(ref kp, maxLen * dkp);
+        ref T dkt = ref Unsafe.Add(ref vt, headWidth * lp);
+        ref T dvt = ref Unsafe.Add(ref dkt, headWidth * lp);
+        ref T kp = ref Unsafe.Add(ref dvt, headWidth * lp);
         ref T pb = ref MemoryMarshal.GetReference(work);
         ref T dsb = ref Unsafe.Add(ref pb, maxLen * lp);
         ref T dcr = ref MemoryMarshal.GetReference(dContext);
@@ -145,9 +145,7 @@ public static class FusedAttention
         for (int h = 0; h < heads; h++)
         {
             Transpose(v, width, h * headWidth, headWidth, maxLen, lp, panel);
-            PadRows(ref Unsafe.Add(ref qr, h * headWidth), width, maxLen, dkp, dTail, ref qp);
             PadRows(ref Unsafe.Add(ref kr, h * headWidth), width, maxLen, dkp, dTail, ref kp);
-            PadRows(ref Unsafe.Add(ref dcr, h * headWidth), width, maxLen, dkp, dTail, ref dcp);
             ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
             ref T dpr = ref MemoryMarshal.GetReference(dAttn.Slice(h * maxLen * maxLen));
             ref T dsr = ref MemoryMarshal.GetReference(dScores.Slice(h * maxLen * maxLen));
@@ -185,24 +183,36 @@ public static class FusedAttention
             // dq_i = scale * sum over keys j of dScores_ij k_j.
             RowsTimesPanel(ref dsb, lp, ref kp, dkp, maxLen, ref Unsafe.Add(ref dqr, h * headWidth), width, headWidth, vScale, dTail);
 
-            // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i.
-            for (int j = 0; j < maxLen; j++)
+            // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i. The keys
+            // run along the vectors (rows of dScores and attn), one column of the head at a time, into [headWidth, lp]
+            // panels that are then written out transposed.
+            for (int d = 0; d < headWidth; d++)
             {
-                int at = (j * width) + (h * headWidth);
-                for (int dc = 0; dc < dkp; dc += vc)
+                ref T qd = ref Unsafe.Add(ref qr, (h * headWidth) + d);
+                ref T dcd = ref Unsafe.Add(ref dcr, (h * headWidth) + d);
+                for (int c = 0; c < lp; c += vc)
                 {
                     var dkAcc = Vector256<T>.Zero;
                     var dvAcc = Vector256<T>.Zero;
                     for (int i = 0; i < maxLen; i++)
                     {
-                        nuint from = (nuint)((i * dkp) + dc);
-                        dkAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref dsb, (i * lp) + j)), Vector256.LoadUnsafe(ref qp, from), dkAcc);
-                        dvAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref pb, (i * lp) + j)), Vector256.LoadUnsafe(ref dcp, from), dvAcc);
+                        nuint row = (nuint)((i * lp) + c);
+                        dkAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref qd, i * width)), Vector256.LoadUnsafe(ref dsb, row), dkAcc);
+                        dvAcc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref dcd, i * width)), Vector256.LoadUnsafe(ref pb, row), dvAcc);
                     }
 
-                    bool whole = dc + vc <= headWidth;
-                    Store(dkAcc * vScale, ref Unsafe.Add(ref dkr, at + dc), whole, dTail);
-                    Store(dvAcc, ref Unsafe.Add(ref dvr, at + dc), whole, dTail);
+                    (dkAcc * vScale).StoreUnsafe(ref dkt, (nuint)((d * lp) + c));
+                    dvAcc.StoreUnsafe(ref dvt, (nuint)((d * lp) + c));
+                }
+            }
+
+            for (int j = 0; j < maxLen; j++)
+            {
+                int at = (j * width) + (h * headWidth);
+                for (int d = 0; d < headWidth; d++)
+                {
+                    Unsafe.Add(ref dkr, at + d) = Unsafe.Add(ref dkt, (d * lp) + j);
+                    Unsafe.Add(ref dvr, at + d) = Unsafe.Add(ref dvt, (d * lp) + j);
                 }
             }
         }
@@ -214,15 +224,23 @@ public static class FusedAttention
     private static void Transpose<T>(ReadOnlySpan<T> m, int ld, int at, int dk, int rows, int lp, Span<T> panel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        _ = m[((rows - 1) * ld) + at + dk - 1];
+        _ = panel[(dk * lp) - 1];
+        ref T from = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), at);
+        ref T to = ref MemoryMarshal.GetReference(panel);
         for (int d = 0; d < dk; d++)
         {
-            var line = panel.Slice(d * lp, lp);
-            for (int j = 0; j < rows; j++)
+            ref T line = ref Unsafe.Add(ref to, d * lp);
+            int j = 0;
+            for (; j < rows; j++)
             {
-                line[j] = m[(j * ld) + at + d];
+                Unsafe.Add(ref line, j) = Unsafe.Add(ref from, (j * ld) + d);
             }
 
-            line[rows..].Clear();
+            for (; j < lp; j++)
+            {
+                Unsafe.Add(ref line, j) = T.Zero;
+            }
         }
     }
 
