@@ -2,15 +2,16 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertGen.Kernels;
 
 /// <summary>
-/// Masked scaled dot-product attention of every head of one sample, one query row at a time, for short sequences and
-/// narrow heads: a row of scores lives in a few vectors, so the scores, the softmax and the context of a row are
-/// computed together instead of as three passes of matrix products over the whole head. The order of every sum is
-/// that of the matrix-product formulation (over the head's width for a score, over the keys for a context value, over
-/// the queries for a key or value gradient), so both give the same results.
+/// Masked scaled dot-product attention of every head of one sample, for short sequences and narrow heads: a row of
+/// scores lives in a few vectors, so each head is a few passes over its query rows with no matrix-product calls, no
+/// packing beyond one transposed panel, and rows that the processor overlaps. A score sums over the head's width and a
+/// key or value gradient over the queries in the order of the matrix-product formulation; a context value or query
+/// gradient in float is four dot products along the keys reduced together, which rounds differently in the last bit.
 /// </summary>
 /// <remarks>
 /// q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].
@@ -24,7 +25,7 @@ public static class FusedAttention
         int maxLen, int heads, int dk, T scale, T masked)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int vc = Vector256<T>.Count, width = heads * dk, lp = Round(maxLen, vc), dkp = Round(dk, vc);
+        int vc = Vector256<T>.Count, width = heads * dk, lp = Round(maxLen, vc);
         _ = q[(maxLen * width) - 1];
         _ = k[(maxLen * width) - 1];
         _ = v[(maxLen * width) - 1];
@@ -32,23 +33,21 @@ public static class FusedAttention
         _ = scores[(heads * maxLen * maxLen) - 1];
         _ = attn[(heads * maxLen * maxLen) - 1];
 
-        var panel = Workspace<T>.Get(0, (dk * lp) + (maxLen * dkp));
+        var panel = Workspace<T>.Get(0, (dk * lp) + HeadPanelLength<T>(maxLen, lp, dk));
         var rows = Workspace<T>.Get(1, maxLen * lp);
         ref T kt = ref MemoryMarshal.GetReference(panel);
-        ref T vp = ref Unsafe.Add(ref kt, dk * lp);
+        var vPanel = panel[(dk * lp)..];
         ref T br = ref MemoryMarshal.GetReference(rows);
         ref T qr = ref MemoryMarshal.GetReference(q);
         ref T cr = ref MemoryMarshal.GetReference(context);
         var keyMask = KeyMasks<T>(padKeys, maxLen, lp, masked);
         var vScale = Vector256.Create(scale);
         var tailMask = VectorMath.LaneMask<T>(maxLen - (lp - vc));
-        var dTail = VectorMath.LaneMask<T>(dk - (dkp - vc));
 
         // Each pass runs over every query row of a head: the rows are independent, so the processor overlaps them.
         for (int h = 0; h < heads; h++)
         {
             Transpose(k, width, h * dk, dk, maxLen, lp, panel);
-            PadRows(ref Unsafe.Add(ref MemoryMarshal.GetReference(v), h * dk), width, maxLen, dkp, dTail, ref vp);
             ref T sr = ref MemoryMarshal.GetReference(scores.Slice(h * maxLen * maxLen));
             ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
 
@@ -100,7 +99,7 @@ public static class FusedAttention
             }
 
             // Context: over the keys.
-            RowsTimesPanel(ref br, lp, ref vp, dkp, maxLen, ref Unsafe.Add(ref cr, h * dk), width, dk, Vector256<T>.One, dTail);
+            RowsTimesHead(ref br, lp, v, h * dk, width, dk, maxLen, ref Unsafe.Add(ref cr, h * dk), T.One, vPanel);
         }
     }
 
@@ -113,7 +112,7 @@ public static class FusedAttention
         Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv, int maxLen, int heads, int headWidth, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int vc = Vector256<T>.Count, width = heads * headWidth, lp = Round(maxLen, vc), dkp = Round(headWidth, vc);
+        int vc = Vector256<T>.Count, width = heads * headWidth, lp = Round(maxLen, vc);
         _ = dContext[(maxLen * width) - 1];
         _ = q[(maxLen * width) - 1];
         _ = k[(maxLen * width) - 1];
@@ -125,12 +124,12 @@ public static class FusedAttention
         _ = dAttn[(heads * maxLen * maxLen) - 1];
         _ = dScores[(heads * maxLen * maxLen) - 1];
 
-        var panel = Workspace<T>.Get(0, (3 * headWidth * lp) + (maxLen * dkp));
+        var panel = Workspace<T>.Get(0, (3 * headWidth * lp) + HeadPanelLength<T>(maxLen, lp, headWidth));
         var work = Workspace<T>.Get(1, 2 * maxLen * lp);
         ref T vt = ref MemoryMarshal.GetReference(panel);
         ref T dkt = ref Unsafe.Add(ref vt, headWidth * lp);
         ref T dvt = ref Unsafe.Add(ref dkt, headWidth * lp);
-        ref T kp = ref Unsafe.Add(ref dvt, headWidth * lp);
+        var kPanel = panel[(3 * headWidth * lp)..];
         ref T pb = ref MemoryMarshal.GetReference(work);
         ref T dsb = ref Unsafe.Add(ref pb, maxLen * lp);
         ref T dcr = ref MemoryMarshal.GetReference(dContext);
@@ -141,11 +140,9 @@ public static class FusedAttention
         ref T dvr = ref MemoryMarshal.GetReference(dv);
         var vScale = Vector256.Create(scale);
         var tailMask = VectorMath.LaneMask<T>(maxLen - (lp - vc));
-        var dTail = VectorMath.LaneMask<T>(headWidth - (dkp - vc));
         for (int h = 0; h < heads; h++)
         {
             Transpose(v, width, h * headWidth, headWidth, maxLen, lp, panel);
-            PadRows(ref Unsafe.Add(ref kr, h * headWidth), width, maxLen, dkp, dTail, ref kp);
             ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
             ref T dpr = ref MemoryMarshal.GetReference(dAttn.Slice(h * maxLen * maxLen));
             ref T dsr = ref MemoryMarshal.GetReference(dScores.Slice(h * maxLen * maxLen));
@@ -181,7 +178,7 @@ public static class FusedAttention
             }
 
             // dq_i = scale * sum over keys j of dScores_ij k_j.
-            RowsTimesPanel(ref dsb, lp, ref kp, dkp, maxLen, ref Unsafe.Add(ref dqr, h * headWidth), width, headWidth, vScale, dTail);
+            RowsTimesHead(ref dsb, lp, k, h * headWidth, width, headWidth, maxLen, ref Unsafe.Add(ref dqr, h * headWidth), scale, kPanel);
 
             // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i. The keys
             // run along the vectors (rows of dScores and attn), one column of the head at a time, into [headWidth, lp]
@@ -244,14 +241,47 @@ public static class FusedAttention
         }
     }
 
+    /// <summary>Scratch values <see cref="RowsTimesHead"/> needs.</summary>
+    private static int HeadPanelLength<T>(int maxLen, int lp, int dk)
+        where T : unmanaged =>
+        Math.Max(Round(dk, 4) * lp, maxLen * Round(dk, Vector256<T>.Count));
+
     /// <summary>
-    /// out_i = factor * sum over j of rows[i, j] panel_j for i below maxLen: rows padded to lp, panel rows padded to dkp;
-    /// out_i is dk values at i * width of output.
+    /// out_i = factor * sum over j of rows[i, j] m_h[j] for each row i below maxLen: rows padded to lp; m_h the dk columns
+    /// from at of m (rows of width values); out_i is dk values at i * width of output. In float, a row of out is four dot
+    /// products along the keys, reduced together by horizontal adds; otherwise each lane of out is a sum over the keys.
     /// </summary>
-    private static void RowsTimesPanel<T>(ref T rows, int lp, ref T panel, int dkp, int maxLen, ref T output, int width, int dk, Vector256<T> factor, Vector256<T> tail)
+    private static void RowsTimesHead<T>(ref T rows, int lp, ReadOnlySpan<T> m, int at, int width, int dk, int maxLen, ref T output, T factor, Span<T> panel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int vc = Vector256<T>.Count;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            // panel: the head transposed, [dk rounded to 4, lp], zero past dk and past maxLen.
+            int groups = Round(dk, 4);
+            Transpose(m, width, at, dk, maxLen, lp, panel);
+            panel.Slice(dk * lp, (groups - dk) * lp).Clear();
+            DotRows(ref Unsafe.As<T, float>(ref rows), lp, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(panel)), maxLen, ref Unsafe.As<T, float>(ref output), width, dk, float.CreateTruncating(factor));
+            return;
+        }
+
+        int vc = Vector256<T>.Count, dkp = Round(dk, vc);
+        var tail = VectorMath.LaneMask<T>(dk - (dkp - vc));
+        ref T padded = ref MemoryMarshal.GetReference(panel);
+        ref T from = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), at);
+        for (int j = 0; j < maxLen; j++)
+        {
+            ref T source = ref Unsafe.Add(ref from, j * width);
+            ref T to = ref Unsafe.Add(ref padded, j * dkp);
+            int c = 0;
+            for (; c < dkp - vc; c += vc)
+            {
+                Vector256.LoadUnsafe(ref source, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+            }
+
+            VectorMath.LoadMasked(ref Unsafe.Add(ref source, c), tail).StoreUnsafe(ref to, (nuint)c);
+        }
+
+        var vFactor = Vector256.Create(factor);
         for (int i = 0; i < maxLen; i++)
         {
             ref T row = ref Unsafe.Add(ref rows, i * lp);
@@ -261,45 +291,63 @@ public static class FusedAttention
                 var acc = Vector256<T>.Zero;
                 for (int j = 0; j < maxLen; j++)
                 {
-                    acc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref row, j)), Vector256.LoadUnsafe(ref panel, (nuint)((j * dkp) + dc)), acc);
+                    acc = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref row, j)), Vector256.LoadUnsafe(ref padded, (nuint)((j * dkp) + dc)), acc);
                 }
 
-                Store(acc * factor, ref Unsafe.Add(ref oi, dc), dc + vc <= dk, tail);
+                acc *= vFactor;
+                if (dc + vc <= dk)
+                {
+                    acc.StoreUnsafe(ref oi, (nuint)dc);
+                }
+                else
+                {
+                    VectorMath.StoreMasked(acc, ref Unsafe.Add(ref oi, dc), tail);
+                }
             }
         }
     }
 
-    /// <summary>rows rows of m (row length ld, from its first value) into rows padded to dkp, zero past the head's width.</summary>
-    private static void PadRows<T>(ref T m, int ld, int rows, int dkp, Vector256<T> tail, ref T padded)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// out[i, d] = factor * (row_i . panel_d) for four columns d at a time: four dot products along a padded row, their
+    /// eight-lane partial sums reduced by three horizontal adds and one add of the halves.
+    /// </summary>
+    private static void DotRows(ref float rows, int lp, ref float panel, int maxLen, ref float output, int width, int dk, float factor)
     {
-        int vc = Vector256<T>.Count;
-        for (int j = 0; j < rows; j++)
+        var vFactor = Vector128.Create(factor);
+        for (int i = 0; i < maxLen; i++)
         {
-            ref T from = ref Unsafe.Add(ref m, j * ld);
-            ref T to = ref Unsafe.Add(ref padded, j * dkp);
-            int c = 0;
-            for (; c < dkp - vc; c += vc)
+            ref float row = ref Unsafe.Add(ref rows, i * lp);
+            ref float oi = ref Unsafe.Add(ref output, i * width);
+            for (int d = 0; d < dk; d += 4)
             {
-                Vector256.LoadUnsafe(ref from, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+                ref float p0 = ref Unsafe.Add(ref panel, d * lp);
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                var a2 = Vector256<float>.Zero;
+                var a3 = Vector256<float>.Zero;
+                for (int c = 0; c < lp; c += 8)
+                {
+                    var r = Vector256.LoadUnsafe(ref row, (nuint)c);
+                    a0 = Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref p0, (nuint)c), a0);
+                    a1 = Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref p0, (nuint)(lp + c)), a1);
+                    a2 = Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref p0, (nuint)((2 * lp) + c)), a2);
+                    a3 = Vector256.FusedMultiplyAdd(r, Vector256.LoadUnsafe(ref p0, (nuint)((3 * lp) + c)), a3);
+                }
+
+                var sums = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+                var result = (sums.GetLower() + sums.GetUpper()) * vFactor;
+                if (d + 4 <= dk)
+                {
+                    result.StoreUnsafe(ref oi, (nuint)d);
+                }
+                else
+                {
+                    for (int e = d; e < dk; e++)
+                    {
+                        Unsafe.Add(ref oi, e) = result[e - d];
+                    }
+                }
             }
-
-            VectorMath.LoadMasked(ref Unsafe.Add(ref from, c), tail).StoreUnsafe(ref to, (nuint)c);
-        }
-    }
-
-    /// <summary>A whole vector, or the lanes of the head's last, partial one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector256<T> value, ref T to, bool whole, Vector256<T> tail)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (whole)
-        {
-            value.StoreUnsafe(ref to);
-        }
-        else
-        {
-            VectorMath.StoreMasked(value, ref to, tail);
         }
     }
 
