@@ -123,9 +123,11 @@ internal static class TrainCommand
         int flagsRight = result.Predictions.Count(p => p.PredictedIsNext == p.ActualIsNext);
         output.WriteLine();
         output.WriteLine($"Masked words right: {wordsRight}/{words}. IsNext right: {flagsRight}/{result.Predictions.Count}. Loss {result.Final.Loss.ToString("F4", CultureInfo.InvariantCulture)}.");
-        output.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
+        output.WriteLine(result.Steps == 0
+            ? "Trained 0 epochs: the weights are those the run started from."
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
         output.WriteLine($"Checkpoint: {Display(result.Checkpoint)}");
         return 0;
     }
