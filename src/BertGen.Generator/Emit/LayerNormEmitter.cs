@@ -4,7 +4,8 @@ namespace BertGen.Generator.Emit;
 
 /// <summary>
 /// LayerNorm over rows of DModel values, alone (embeddings, MLM transform) or after a residual add
-/// ("Add &amp; Norm"). The backward pass recomputes x-hat from the input and the saved mean and rstd.
+/// ("Add &amp; Norm"), a row at a time in whole vectors and a masked last one. The backward pass recomputes x-hat from
+/// the input and the saved mean and rstd.
 /// </summary>
 internal static class LayerNormEmitter
 {
@@ -21,7 +22,6 @@ internal static class LayerNormEmitter
 
     private static void EmitForward(CodeWriter w, bool residual)
     {
-        string x = residual ? "(x[i] + r[i])" : "x[i]";
         if (residual)
         {
             w.Lines("""
@@ -42,38 +42,76 @@ internal static class LayerNormEmitter
             w.OpenKernel("private static void LayerNormForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> mean, Span<T> rstd, int rows)");
         }
 
+        // A row is whole vectors and a masked last one; the masked lanes load as 0 and are never stored.
+        string input = residual ? "(Vector256.LoadUnsafe(ref xr, at) + Vector256.LoadUnsafe(ref rr, at))" : "Vector256.LoadUnsafe(ref xr, at)";
+        string inputTail = residual ? "(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail) + VectorMath.LoadMasked(ref Unsafe.Add(ref rr, full), tail))" : "VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail)";
         w.Lines($$"""
             T eps = T.CreateTruncating(LayerNormEps);
             T invWidth = T.One / T.CreateTruncating(DModel);
-            for (int row = 0; row < rows; row++)
-            {
-                var xr = x.Slice(row * DModel, DModel);
+            int vc = Vector256<T>.Count, full = DModel / vc * vc;
+            var tail = VectorMath.LaneMask<T>(DModel - full);
+            _ = x[(rows * DModel) - 1];
+            _ = y[(rows * DModel) - 1];
+            _ = gamma[DModel - 1];
+            _ = beta[DModel - 1];
             """);
         if (residual)
         {
-            w.Line("    var r = residual.Slice(row * DModel, DModel);");
+            w.Line("_ = residual[(rows * DModel) - 1];");
         }
 
         w.Lines($$"""
-                var yr = y.Slice(row * DModel, DModel);
-                T m = T.Zero;
-                for (int i = 0; i < DModel; i++)
+            ref T g0 = ref MemoryMarshal.GetReference(gamma);
+            ref T b0 = ref MemoryMarshal.GetReference(beta);
+            for (int row = 0; row < rows; row++)
+            {
+                ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), row * DModel);
+            """);
+        if (residual)
+        {
+            w.Line("    ref T rr = ref Unsafe.Add(ref MemoryMarshal.GetReference(residual), row * DModel);");
+        }
+
+        w.Lines($$"""
+                ref T yr = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), row * DModel);
+                var sum = Vector256<T>.Zero;
+                nuint at = 0;
+                for (; (int)at < full; at += (nuint)vc)
                 {
-                    m += {{x.Replace("x[", "xr[")}};
+                    sum += {{input}};
                 }
 
-                m *= invWidth;
-                T variance = T.Zero;
-                for (int i = 0; i < DModel; i++)
+                if (full < DModel)
                 {
-                    T c = {{x.Replace("x[", "xr[")}} - m;
-                    variance += c * c;
+                    sum += {{inputTail}};
                 }
 
-                T rs = T.One / T.Sqrt((variance * invWidth) + eps);
-                for (int i = 0; i < DModel; i++)
+                T m = Vector256.Sum(sum) * invWidth;
+                var vm = Vector256.Create(m);
+                var squares = Vector256<T>.Zero;
+                for (at = 0; (int)at < full; at += (nuint)vc)
                 {
-                    yr[i] = ((({{x.Replace("x[", "xr[")}} - m) * rs) * gamma[i]) + beta[i];
+                    var c = {{input}} - vm;
+                    squares = VectorMath.Fma(c, c, squares);
+                }
+
+                if (full < DModel)
+                {
+                    var c = ({{inputTail}} - vm) & tail;
+                    squares = VectorMath.Fma(c, c, squares);
+                }
+
+                T rs = T.One / T.Sqrt((Vector256.Sum(squares) * invWidth) + eps);
+                var vrs = Vector256.Create(rs);
+                for (at = 0; (int)at < full; at += (nuint)vc)
+                {
+                    (((({{input}} - vm) * vrs) * Vector256.LoadUnsafe(ref g0, at)) + Vector256.LoadUnsafe(ref b0, at)).StoreUnsafe(ref yr, at);
+                }
+
+                if (full < DModel)
+                {
+                    var yt = ((({{inputTail}} - vm) * vrs) * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail)) + VectorMath.LoadMasked(ref Unsafe.Add(ref b0, full), tail);
+                    VectorMath.StoreMasked(yt, ref Unsafe.Add(ref yr, full), tail);
                 }
 
                 mean[row] = m;
@@ -85,7 +123,6 @@ internal static class LayerNormEmitter
 
     private static void EmitBackward(CodeWriter w, bool residual)
     {
-        string x = residual ? "(xr[i] + r[i])" : "xr[i]";
         if (residual)
         {
             w.Lines("""
@@ -107,50 +144,102 @@ internal static class LayerNormEmitter
             w.OpenKernel("private static void LayerNormBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int rows)");
         }
 
+        string input = residual ? "(Vector256.LoadUnsafe(ref xr, at) + Vector256.LoadUnsafe(ref rr, at))" : "Vector256.LoadUnsafe(ref xr, at)";
+        string inputTail = residual ? "(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail) + VectorMath.LoadMasked(ref Unsafe.Add(ref rr, full), tail))" : "VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail)";
         w.Lines($$"""
             T invWidth = T.One / T.CreateTruncating(DModel);
+            int vc = Vector256<T>.Count, full = DModel / vc * vc;
+            var tail = VectorMath.LaneMask<T>(DModel - full);
+            _ = dy[(rows * DModel) - 1];
+            _ = x[(rows * DModel) - 1];
+            _ = dx[(rows * DModel) - 1];
+            _ = gamma[DModel - 1];
+            _ = dGamma[DModel - 1];
+            _ = dBeta[DModel - 1];
+            """);
+        if (residual)
+        {
+            w.Lines("""
+                _ = residual[(rows * DModel) - 1];
+                _ = dResidual[(rows * DModel) - 1];
+                """);
+        }
+
+        w.Lines($$"""
+            ref T g0 = ref MemoryMarshal.GetReference(gamma);
+            ref T dg0 = ref MemoryMarshal.GetReference(dGamma);
+            ref T db0 = ref MemoryMarshal.GetReference(dBeta);
             for (int row = 0; row < rows; row++)
             {
-                var dyr = dy.Slice(row * DModel, DModel);
-                var xr = x.Slice(row * DModel, DModel);
+                ref T dyr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), row * DModel);
+                ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), row * DModel);
             """);
         if (residual)
         {
-            w.Line("    var r = residual.Slice(row * DModel, DModel);");
+            w.Line("    ref T rr = ref Unsafe.Add(ref MemoryMarshal.GetReference(residual), row * DModel);");
         }
 
         w.Lines($$"""
-                T m = mean[row], rs = rstd[row];
-                T meanD = T.Zero, meanDX = T.Zero;
-                for (int i = 0; i < DModel; i++)
+                var vm = Vector256.Create(mean[row]);
+                var vrs = Vector256.Create(rstd[row]);
+                var sumD = Vector256<T>.Zero;
+                var sumDX = Vector256<T>.Zero;
+                nuint at = 0;
+                for (; (int)at < full; at += (nuint)vc)
                 {
-                    T xhat = ({{x}} - m) * rs;
-                    T dn = dyr[i] * gamma[i];
-                    meanD += dn;
-                    meanDX += dn * xhat;
-                    dGamma[i] += dyr[i] * xhat;
-                    dBeta[i] += dyr[i];
+                    var xhat = ({{input}} - vm) * vrs;
+                    var d = Vector256.LoadUnsafe(ref dyr, at);
+                    var dn = d * Vector256.LoadUnsafe(ref g0, at);
+                    sumD += dn;
+                    sumDX = VectorMath.Fma(dn, xhat, sumDX);
+                    VectorMath.Fma(d, xhat, Vector256.LoadUnsafe(ref dg0, at)).StoreUnsafe(ref dg0, at);
+                    (Vector256.LoadUnsafe(ref db0, at) + d).StoreUnsafe(ref db0, at);
                 }
 
-                meanD *= invWidth;
-                meanDX *= invWidth;
-                var dxr = dx.Slice(row * DModel, DModel);
+                if (full < DModel)
+                {
+                    var xhat = ({{inputTail}} - vm) * vrs;
+                    var d = VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail);
+                    var dn = d * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail);
+                    sumD += dn;
+                    sumDX = VectorMath.Fma(dn, xhat, sumDX);
+                    VectorMath.StoreMasked(VectorMath.Fma(d, xhat, VectorMath.LoadMasked(ref Unsafe.Add(ref dg0, full), tail)), ref Unsafe.Add(ref dg0, full), tail);
+                    VectorMath.StoreMasked(VectorMath.LoadMasked(ref Unsafe.Add(ref db0, full), tail) + d, ref Unsafe.Add(ref db0, full), tail);
+                }
+
+                var meanD = Vector256.Create(Vector256.Sum(sumD) * invWidth);
+                var meanDX = Vector256.Create(Vector256.Sum(sumDX) * invWidth);
+                ref T dxr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), row * DModel);
             """);
         if (residual)
         {
-            w.Line("    var drr = dResidual.Slice(row * DModel, DModel);");
+            w.Line("    ref T drr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dResidual), row * DModel);");
         }
 
         w.Lines($$"""
-                for (int i = 0; i < DModel; i++)
+                for (at = 0; (int)at < full; at += (nuint)vc)
                 {
-                    T xhat = ({{x}} - m) * rs;
-                    T g = ((dyr[i] * gamma[i]) - meanD - (xhat * meanDX)) * rs;
-                    dxr[i] = g;
+                    var xhat = ({{input}} - vm) * vrs;
+                    var g = ((Vector256.LoadUnsafe(ref dyr, at) * Vector256.LoadUnsafe(ref g0, at)) - meanD - (xhat * meanDX)) * vrs;
+                    g.StoreUnsafe(ref dxr, at);
             """);
         if (residual)
         {
-            w.Line("        drr[i] = g;");
+            w.Line("        g.StoreUnsafe(ref drr, at);");
+        }
+
+        w.Lines($$"""
+                }
+
+                if (full < DModel)
+                {
+                    var xhat = ({{inputTail}} - vm) * vrs;
+                    var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail) * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail)) - meanD - (xhat * meanDX)) * vrs;
+                    VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail);
+            """);
+        if (residual)
+        {
+            w.Line("        VectorMath.StoreMasked(g, ref Unsafe.Add(ref drr, full), tail);");
         }
 
         w.Lines("""

@@ -88,6 +88,7 @@ internal sealed class ModelEmitter
             using System.Collections.Generic;
             using System.Numerics;
             using System.Runtime.CompilerServices;
+            using System.Runtime.InteropServices;
             using System.Runtime.Intrinsics;
             using global::BertGen.Kernels;
 

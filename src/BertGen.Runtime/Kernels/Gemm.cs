@@ -455,6 +455,10 @@ public static class Gemm
         private readonly bool _accumulate;
         private readonly ReadOnlySpan<T> _bias;
 
+        // The last, partial vector of a row (when n is not a multiple of the vector): its lanes, and its bias.
+        private readonly Vector256<T> _tailMask;
+        private readonly Vector256<T> _tailBias;
+
         public Output(ref T c, int n, T alpha, bool accumulate, ReadOnlySpan<T> bias)
         {
             _c = ref c;
@@ -463,6 +467,12 @@ public static class Gemm
             _scaled = alpha != T.One;
             _accumulate = accumulate;
             _bias = bias;
+            int tail = n % Vector256<T>.Count;
+            if (tail > 0)
+            {
+                _tailMask = VectorMath.LaneMask<T>(tail);
+                _tailBias = bias.IsEmpty ? Vector256<T>.Zero : VectorMath.LoadMasked(ref Unsafe.AsRef(in bias[n - tail]), _tailMask);
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -496,18 +506,13 @@ public static class Gemm
                 return;
             }
 
-            var mask = VectorMath.LaneMask<T>(_n - column);
-            if (!_bias.IsEmpty)
-            {
-                value += VectorMath.LoadMasked(ref Unsafe.Add(ref MemoryMarshal.GetReference(_bias), column), mask);
-            }
-
+            value += _tailBias;
             if (_accumulate)
             {
-                value += VectorMath.LoadMasked(ref at, mask);
+                value += VectorMath.LoadMasked(ref at, _tailMask);
             }
 
-            VectorMath.StoreMasked(value, ref at, mask);
+            VectorMath.StoreMasked(value, ref at, _tailMask);
         }
     }
 
