@@ -63,6 +63,8 @@ internal static class LayerNormEmitter
         w.Lines($$"""
             ref T g0 = ref MemoryMarshal.GetReference(gamma);
             ref T b0 = ref MemoryMarshal.GetReference(beta);
+            var gammaTail = full < DModel ? VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail) : default;
+            var betaTail = full < DModel ? VectorMath.LoadMasked(ref Unsafe.Add(ref b0, full), tail) : default;
             for (int row = 0; row < rows; row++)
             {
                 ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), row * DModel);
@@ -110,8 +112,7 @@ internal static class LayerNormEmitter
 
                 if (full < DModel)
                 {
-                    var yt = ((({{inputTail}} - vm) * vrs) * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail)) + VectorMath.LoadMasked(ref Unsafe.Add(ref b0, full), tail);
-                    VectorMath.StoreMasked(yt, ref Unsafe.Add(ref yr, full), tail);
+                    VectorMath.StoreMasked(((({{inputTail}} - vm) * vrs) * gammaTail) + betaTail, ref Unsafe.Add(ref yr, full), tail);
                 }
 
                 mean[row] = m;
@@ -169,6 +170,9 @@ internal static class LayerNormEmitter
             ref T g0 = ref MemoryMarshal.GetReference(gamma);
             ref T dg0 = ref MemoryMarshal.GetReference(dGamma);
             ref T db0 = ref MemoryMarshal.GetReference(dBeta);
+            var gammaTail = full < DModel ? VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail) : default;
+            var dGammaTail = Vector256<T>.Zero;
+            var dBetaTail = Vector256<T>.Zero;
             for (int row = 0; row < rows; row++)
             {
                 ref T dyr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), row * DModel);
@@ -200,11 +204,11 @@ internal static class LayerNormEmitter
                 {
                     var xhat = ({{inputTail}} - vm) * vrs;
                     var d = VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail);
-                    var dn = d * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail);
+                    var dn = d * gammaTail;
                     sumD += dn;
                     sumDX = VectorMath.Fma(dn, xhat, sumDX);
-                    VectorMath.StoreMasked(VectorMath.Fma(d, xhat, VectorMath.LoadMasked(ref Unsafe.Add(ref dg0, full), tail)), ref Unsafe.Add(ref dg0, full), tail);
-                    VectorMath.StoreMasked(VectorMath.LoadMasked(ref Unsafe.Add(ref db0, full), tail) + d, ref Unsafe.Add(ref db0, full), tail);
+                    dGammaTail = VectorMath.Fma(d, xhat, dGammaTail);
+                    dBetaTail += d;
                 }
 
                 var meanD = Vector256.Create(Vector256.Sum(sumD) * invWidth);
@@ -234,7 +238,7 @@ internal static class LayerNormEmitter
                 if (full < DModel)
                 {
                     var xhat = ({{inputTail}} - vm) * vrs;
-                    var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail) * VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail)) - meanD - (xhat * meanDX)) * vrs;
+                    var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
                     VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail);
             """);
         if (residual)
@@ -244,6 +248,12 @@ internal static class LayerNormEmitter
 
         w.Lines("""
                 }
+            }
+
+            if (full < DModel)
+            {
+                VectorMath.StoreMasked(VectorMath.LoadMasked(ref Unsafe.Add(ref dg0, full), tail) + dGammaTail, ref Unsafe.Add(ref dg0, full), tail);
+                VectorMath.StoreMasked(VectorMath.LoadMasked(ref Unsafe.Add(ref db0, full), tail) + dBetaTail, ref Unsafe.Add(ref db0, full), tail);
             }
             """);
         w.Close();
