@@ -82,12 +82,11 @@ internal static class FeedForwardEmitter
             w.Lines($$"""
                 int all = count * rows;
                 var xRows = Workspace<T>.Get(1, all * Gemm.PaddedWidth({{i}}));
+                Gemm.PackRows(a.Slice(xAt), {{i}}, new RowGroups(rows, count, stride, 0), {{i}}, xRows);
                 var dy = Workspace<T>.Get(2, all * {{o}});
                 for (int s = 0; s < count; s++)
                 {
-                    int at = s * stride;
-                    Gemm.PackRows(a.Slice(at + xAt), {{i}}, rows, {{i}}, xRows.Slice(s * rows * Gemm.PaddedWidth({{i}})));
-                    d.Slice(at + dyAt, rows * {{o}}).CopyTo(dy.Slice(s * rows * {{o}}));
+                    d.Slice((s * stride) + dyAt, rows * {{o}}).CopyTo(dy.Slice(s * rows * {{o}}));
                 }
 
                 Gemm.Multiply<T>(dy, 1, {{o}}, xRows, all, {{i}}, dw, {{i}}, {{o}}, T.One, true);

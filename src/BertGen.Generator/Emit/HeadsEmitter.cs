@@ -55,12 +55,11 @@ internal static class HeadsEmitter
             Gemm.Multiply<T>(d.Slice(Act.LogitsLm), vocab, 1, tokRows, vocab, DModel, d.Slice(Act.MlmNorm), DModel, new RowGroups(MaxPred, count, stride, stride), T.One, false);
             int all = count * MaxPred;
             var hRows = Workspace<T>.Get(1, all * Gemm.PaddedWidth(DModel));
+            Gemm.PackRows(a.Slice(Act.MlmNorm), DModel, new RowGroups(MaxPred, count, stride, 0), DModel, hRows);
             var dLogits = Workspace<T>.Get(2, all * vocab);
             for (int s = 0; s < count; s++)
             {
-                int at = s * stride;
-                Gemm.PackRows(a.Slice(at + Act.MlmNorm), DModel, MaxPred, DModel, hRows.Slice(s * MaxPred * Gemm.PaddedWidth(DModel)));
-                d.Slice(at + Act.LogitsLm, MaxPred * vocab).CopyTo(dLogits.Slice(s * MaxPred * vocab));
+                d.Slice((s * stride) + Act.LogitsLm, MaxPred * vocab).CopyTo(dLogits.Slice(s * MaxPred * vocab));
             }
 
             Gemm.Multiply<T>(dLogits, 1, vocab, hRows, all, DModel, dTok, DModel, vocab, T.One, true);

@@ -8,44 +8,103 @@ namespace BertGen.Kernels;
 /// <summary>
 /// The matrix product every linear layer, attention and decoder kernel goes through:
 /// C[m, j] = (C[m, j] when accumulating) + alpha * sum over k of A[m, k] B[k, j] (+ bias[j]).
-/// B comes packed: K rows of <see cref="PaddedWidth"/> values, zero beyond n, so every load is a whole vector. The
-/// inner loop keeps a block of 6 rows by 4 vectors of C in registers (6 by 2 for narrower panels) and streams one
-/// packed B panel across all rows.
+/// B comes packed in panels one to four vectors wide (<see cref="PackRows{T}"/>), zero beyond n, so every load is a whole
+/// vector and a panel is one contiguous stream. The inner loop keeps a block of 6 rows by 4 vectors of C in registers
+/// (6 by 2 or 6 by 1 for narrower panels) and streams one panel of B across all rows.
 /// </summary>
 public static class Gemm
 {
-    /// <summary>Row length of a packed B: n rounded up to 8, or to a multiple of 16 above 8.</summary>
+    /// <summary>Columns of a packed B: n rounded up to 8, or to a multiple of 16 above 8.</summary>
     public static int PaddedWidth(int n) => n <= 8 ? 8 : (n + 15) & ~15;
 
+    /// <summary>
+    /// Width of the panels a packed B is cut into: four vectors when the padded width allows, else two, else one. Panel
+    /// p holds columns [p * width, (p + 1) * width) of every row, row after row, so that a register block reads its
+    /// panel of B as one contiguous stream.
+    /// </summary>
+    private static int PanelWidth<T>(int np) =>
+        np % (4 * Vector256<T>.Count) == 0 ? 4 * Vector256<T>.Count : np % (2 * Vector256<T>.Count) == 0 ? 2 * Vector256<T>.Count : Vector256<T>.Count;
+
     /// <summary>Packs B[k, j] = src[kk * ld + j] (rows of a row-major matrix) into <paramref name="packed"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackRows<T>(ReadOnlySpan<T> src, int ld, int k, int n, Span<T> packed)
+        where T : unmanaged =>
+        PackRows(src, ld, new RowGroups(k, 1, 0, 0), n, packed);
+
+    /// <summary>
+    /// Packs the rows of every group as one B: row r of group g, src[g * groups.StrideA + r * ld + j], is row
+    /// g * groups.RowsPerGroup + r of B (the same rows of every sample of a batch, stacked).
+    /// </summary>
+    /// <remarks>
+    /// Inlined, so that with the generator's constant widths each row's copy and padding compile to a few vector moves.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PackRows<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, Span<T> packed)
         where T : unmanaged
     {
-        int np = PaddedWidth(n);
+        int k = groups.Rows, np = PaddedWidth(n), width = PanelWidth<T>(np);
         packed = packed[..(k * np)];
-        for (int kk = 0; kk < k; kk++)
+        if (np == width)
         {
-            src.Slice(kk * ld, n).CopyTo(packed.Slice(kk * np, n));
-            packed.Slice((kk * np) + n, np - n).Clear();
+            // One panel: B is row-major with rows of np values.
+            int kk = 0;
+            for (int g = 0; g < groups.Count; g++)
+            {
+                for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
+                {
+                    src.Slice((g * groups.StrideA) + (r * ld), n).CopyTo(packed.Slice(kk * np, n));
+                    packed.Slice((kk * np) + n, np - n).Clear();
+                }
+            }
+
+            return;
+        }
+
+        PackPanels(src, ld, groups, n, np, width, packed);
+    }
+
+    private static void PackPanels<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, int np, int width, Span<T> packed)
+        where T : unmanaged
+    {
+        int k = groups.Rows;
+        for (int j0 = 0; j0 < np; j0 += width)
+        {
+            var panel = packed.Slice(j0 * k, k * width);
+            int used = Math.Clamp(n - j0, 0, width);
+            int kk = 0;
+            for (int g = 0; g < groups.Count; g++)
+            {
+                for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
+                {
+                    src.Slice((g * groups.StrideA) + (r * ld) + j0, used).CopyTo(panel.Slice(kk * width, used));
+                    panel.Slice((kk * width) + used, width - used).Clear();
+                }
+            }
         }
     }
 
     /// <summary>Packs B[k, j] = src[j * ld + kk] (the transpose of a row-major matrix) into <paramref name="packed"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackColumns<T>(ReadOnlySpan<T> src, int ld, int k, int n, Span<T> packed)
         where T : unmanaged
     {
-        int np = PaddedWidth(n);
+        int np = PaddedWidth(n), width = PanelWidth<T>(np);
         packed = packed[..(k * np)];
         _ = src[((n - 1) * ld) + k - 1];
-        for (int kk = 0; kk < k; kk++)
+        for (int j0 = 0; j0 < np; j0 += width)
         {
-            var row = packed.Slice(kk * np, np);
-            for (int j = 0; j < n; j++)
+            var panel = packed.Slice(j0 * k, k * width);
+            int used = Math.Clamp(n - j0, 0, width);
+            for (int kk = 0; kk < k; kk++)
             {
-                row[j] = src[(j * ld) + kk];
-            }
+                var row = panel.Slice(kk * width, width);
+                for (int j = 0; j < used; j++)
+                {
+                    row[j] = src[((j0 + j) * ld) + kk];
+                }
 
-            row[n..].Clear();
+                row[used..].Clear();
+            }
         }
     }
 
@@ -97,48 +156,40 @@ public static class Gemm
     {
         int rows = groups.Rows;
         var cursor = new RowCursor(groups, lda, ldc);
-        int vc = Vector256<T>.Count;
+        int vc = Vector256<T>.Count, width = PanelWidth<T>(np);
         Rows6 block = default;
-        if (np % (4 * vc) == 0 && rows >= 6)
+        for (int j0 = 0; j0 < np; j0 += width)
         {
-            for (int j = 0; j < np; j += 4 * vc)
+            ref T panel = ref Unsafe.Add(ref br, (nint)j0 * k);
+            cursor.Reset();
+            int m = 0;
+            if (width == 4 * vc)
             {
-                cursor.Reset();
-                int m = 0;
                 for (; m + 6 <= rows; m += 6)
                 {
                     cursor.Next(6, ref block);
-                    Block6x4(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j);
+                    Block6x4(ref ar, ak, ref panel, width, k, ref output, in block, j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref br, np, k, ref output, ref cursor, m, rows, j, j + (4 * vc));
+                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref cursor, m, rows, j0);
             }
-        }
-        else if (np % (2 * vc) == 0)
-        {
-            for (int j = 0; j < np; j += 2 * vc)
+            else if (width == 2 * vc)
             {
-                cursor.Reset();
-                int m = 0;
                 for (; m + 6 <= rows; m += 6)
                 {
                     cursor.Next(6, ref block);
-                    Block6x2(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j);
+                    Block6x2(ref ar, ak, ref panel, width, k, ref output, in block, j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref br, np, k, ref output, ref cursor, m, rows, j, j + (2 * vc));
+                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref cursor, m, rows, j0);
             }
-        }
-        else
-        {
-            for (int j = 0; j < np; j += vc)
+            else
             {
-                cursor.Reset();
-                for (int m = 0; m < rows; m += 6)
+                for (; m < rows; m += 6)
                 {
                     int valid = Math.Min(6, rows - m);
                     cursor.Next(valid, ref block);
-                    Block6x1(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j, valid);
+                    Block6x1(ref ar, ak, ref panel, width, k, ref output, in block, j0, valid);
                 }
             }
         }
@@ -147,7 +198,7 @@ public static class Gemm
     // Each block is its own compiled method, not inlined into Multiply, so that its FMAs and stores are inlined. Offsets
     // into A and B advance by addition; the JIT then addresses every operand as base + offset.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x2<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j)
+    private static void Block6x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -170,7 +221,7 @@ public static class Gemm
         ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
         {
             ref T bk = ref Unsafe.Add(ref b, bt);
             var b0 = Vector256.LoadUnsafe(ref bk);
@@ -210,8 +261,8 @@ public static class Gemm
         output.Store(rows.C5, j1, c51);
     }
 
-    /// <summary>Rows m to rows - 1 (fewer than six) of panel columns j0 to j1, four rows by two vectors at a time.</summary>
-    private static void LeftoverRows<T>(ref T ar, int ak, ref T br, int np, int k, ref Output<T> output, ref RowCursor cursor, int m, int rows, int j0, int j1)
+    /// <summary>Rows m to rows - 1 (fewer than six) of a panel starting at column j0, four rows by two vectors at a time.</summary>
+    private static void LeftoverRows<T>(ref T ar, int ak, ref T panel, int width, int k, ref Output<T> output, ref RowCursor cursor, int m, int rows, int j0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Rows6 block = default;
@@ -219,16 +270,16 @@ public static class Gemm
         {
             int valid = Math.Min(4, rows - m);
             cursor.Next(valid, ref block);
-            for (int j = j0; j < j1; j += 2 * Vector256<T>.Count)
+            for (int c = 0; c < width; c += 2 * Vector256<T>.Count)
             {
-                Block4x2(ref ar, ak, ref Unsafe.Add(ref br, j), np, k, ref output, in block, j, valid);
+                Block4x2(ref ar, ak, ref Unsafe.Add(ref panel, c), width, k, ref output, in block, j0 + c, valid);
             }
         }
     }
 
     // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x4<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j)
+    private static void Block6x4<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -263,7 +314,7 @@ public static class Gemm
         ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
         {
             ref T bk = ref Unsafe.Add(ref b, bt);
             var b0 = Vector256.LoadUnsafe(ref bk);
@@ -330,7 +381,7 @@ public static class Gemm
 
     // Up to four rows: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
+    private static void Block4x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -347,7 +398,7 @@ public static class Gemm
         ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
         nuint vc = (nuint)Vector256<T>.Count;
         nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
         {
             ref T bk = ref Unsafe.Add(ref b, bt);
             var b0 = Vector256.LoadUnsafe(ref bk);
@@ -390,7 +441,7 @@ public static class Gemm
 
     // Up to six rows of a panel one vector wide: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x1<T>(ref T ar, int ak, ref T b, int np, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
+    private static void Block6x1<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c0 = Vector256<T>.Zero;
@@ -406,7 +457,7 @@ public static class Gemm
         ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
         ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
         nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += np)
+        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
         {
             var bk = Vector256.LoadUnsafe(ref Unsafe.Add(ref b, bt));
             c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);

@@ -49,6 +49,34 @@ public sealed class GemmTests
         Assert.NotEqual(start, grouped);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(20)]
+    [InlineData(42)]
+    [InlineData(64)]
+    public void Packing_grouped_rows_equals_packing_them_stacked(int n)
+    {
+        // Three groups of five rows, 4 values apart, against the same rows copied one under another first.
+        const int rowsPerGroup = 5, groups = 3, gap = 4;
+        int ld = n + 2, stride = (rowsPerGroup * ld) + gap;
+        var random = new SeededRandom((ulong)n);
+        var src = Enumerable.Range(0, groups * stride).Select(_ => (float)random.NextGaussian()).ToArray();
+        var stacked = new float[groups * rowsPerGroup * n];
+        for (int g = 0; g < groups; g++)
+        {
+            for (int r = 0; r < rowsPerGroup; r++)
+            {
+                src.AsSpan((g * stride) + (r * ld), n).CopyTo(stacked.AsSpan(((g * rowsPerGroup) + r) * n));
+            }
+        }
+
+        var expected = new float[groups * rowsPerGroup * Gemm.PaddedWidth(n)];
+        Gemm.PackRows<float>(stacked, n, groups * rowsPerGroup, n, expected);
+        var packed = new float[expected.Length];
+        Gemm.PackRows<float>(src, ld, new RowGroups(rowsPerGroup, groups, stride, 0), n, packed);
+        Assert.Equal(expected, packed);
+    }
+
     private static void Check<T>(int rows, int n, int k, double tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
