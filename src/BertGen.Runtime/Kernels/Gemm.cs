@@ -66,18 +66,33 @@ public static class Gemm
     private static void PackPanels<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, int np, int width, Span<T> packed)
         where T : unmanaged
     {
-        int k = groups.Rows;
-        for (int j0 = 0; j0 < np; j0 += width)
+        // Each row is cut into its panels' slices with whole-vector moves (a panel slice is one to four vectors).
+        int k = groups.Rows, vc = Vector256<T>.Count, whole = n / vc * vc;
+        _ = src[((groups.Count - 1) * groups.StrideA) + ((groups.RowsPerGroup - 1) * ld) + n - 1];
+        ref T to = ref MemoryMarshal.GetReference(packed);
+        int kk = 0;
+        for (int g = 0; g < groups.Count; g++)
         {
-            var panel = packed.Slice(j0 * k, k * width);
-            int used = Math.Clamp(n - j0, 0, width);
-            int kk = 0;
-            for (int g = 0; g < groups.Count; g++)
+            for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
             {
-                for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
+                ref T from = ref Unsafe.AsRef(in src[(g * groups.StrideA) + (r * ld)]);
+                for (int j0 = 0; j0 < np; j0 += width)
                 {
-                    src.Slice((g * groups.StrideA) + (r * ld) + j0, used).CopyTo(panel.Slice(kk * width, used));
-                    panel.Slice((kk * width) + used, width - used).Clear();
+                    ref T slice = ref Unsafe.Add(ref to, (j0 * k) + (kk * width));
+                    for (int c = 0; c < width; c += vc)
+                    {
+                        int j = j0 + c;
+                        if (j < whole)
+                        {
+                            Vector256.LoadUnsafe(ref from, (nuint)j).StoreUnsafe(ref slice, (nuint)c);
+                            continue;
+                        }
+
+                        for (int e = 0; e < vc; e++)
+                        {
+                            Unsafe.Add(ref slice, c + e) = j + e < n ? Unsafe.Add(ref from, j + e) : default;
+                        }
+                    }
                 }
             }
         }
