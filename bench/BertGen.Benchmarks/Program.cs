@@ -6,7 +6,7 @@ using BertGen.Benchmarks;
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn MAXLEN HEADS DK" times the fused attention kernel alone;
-// anything else goes to BenchmarkDotNet.
+// "alloc SIZE" counts the bytes 20 warm single-threaded steps allocate; anything else goes to BenchmarkDotNet.
 if (args is ["profile", var size, var seconds, ..])
 {
     var work = new Workload(Enum.Parse<Size>(size, ignoreCase: true), args.Length > 3 ? int.Parse(args[3]) : 1);
@@ -54,6 +54,28 @@ if (args is ["time", var timedSize, ..])
     }
 
     Console.WriteLine($"{timedSize}: {best:F1} us per step (fastest window of {perWindow} steps)");
+    return;
+}
+
+if (args is ["alloc", var allocSize])
+{
+    var work = new Workload(Enum.Parse<Size>(allocSize, ignoreCase: true));
+    for (int i = 0; i < 200; i++)
+    {
+        work.Trainer.TrainEpoch();
+    }
+
+    for (int round = 0; round < 5; round++)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            work.Trainer.TrainEpoch();
+        }
+
+        Console.WriteLine($"{allocSize}: {GC.GetAllocatedBytesForCurrentThread() - before} bytes over 20 steps");
+    }
+
     return;
 }
 
