@@ -87,7 +87,6 @@ if (args is ["gemm", var mText, var nText, var kText, ..])
     var b = new float[k * n];
     var c = new float[m * n];
     var packed = new float[k * BertGen.Kernels.Gemm.PaddedWidth(n)];
-    new Random(1).NextBytes(new byte[1]);
     for (int i = 0; i < a.Length; i++) a[i] = (i % 7) * 0.1f;
     for (int i = 0; i < b.Length; i++) b[i] = (i % 5) * 0.1f;
     BertGen.Kernels.Gemm.PackRows<float>(b, n, k, n, packed);
@@ -118,38 +117,32 @@ if (args is ["attn", var lText, var hText, var dText])
     float[] q = Make(L * W), k = Make(L * W), v = Make(L * W), ctx = new float[L * W], sc = new float[H * L * L], at = new float[H * L * L];
     float[] dq = new float[L * W], dk = new float[L * W], dv = new float[L * W], da = new float[H * L * L], ds = new float[H * L * L];
     int[] pads = [L - 2, L - 1];
-    double bestF = double.MaxValue, bestB = double.MaxValue;
-    for (int pass = 0; pass < 6; pass++)
+    // The fastest of six half-second runs of 100-call rounds.
+    double Nanoseconds(Action call)
     {
-        var clock = Stopwatch.StartNew();
-        int calls = 0;
-        while (clock.ElapsedMilliseconds < 500)
+        double best = double.MaxValue;
+        for (int pass = 0; pass < 6; pass++)
         {
-            for (int r = 0; r < 100; r++)
+            var clock = Stopwatch.StartNew();
+            int calls = 0;
+            while (clock.ElapsedMilliseconds < 500)
             {
-                BertGen.Kernels.FusedAttention.Forward<float>(q, k, v, pads, sc, at, ctx, L, H, D, 0.5f, -1e9f);
+                for (int r = 0; r < 100; r++)
+                {
+                    call();
+                }
+
+                calls += 100;
             }
 
-            calls += 100;
+            best = Math.Min(best, clock.Elapsed.TotalNanoseconds / calls);
         }
 
-        double fwd = clock.Elapsed.TotalNanoseconds / calls;
-        clock.Restart();
-        calls = 0;
-        while (clock.ElapsedMilliseconds < 500)
-        {
-            for (int r = 0; r < 100; r++)
-            {
-                BertGen.Kernels.FusedAttention.Backward<float>(ctx, q, k, v, at, da, ds, dq, dk, dv, L, H, D, 0.5f);
-            }
-
-            calls += 100;
-        }
-
-        bestF = Math.Min(bestF, fwd);
-        bestB = Math.Min(bestB, clock.Elapsed.TotalNanoseconds / calls);
+        return best;
     }
 
+    double bestF = Nanoseconds(() => BertGen.Kernels.FusedAttention.Forward<float>(q, k, v, pads, sc, at, ctx, L, H, D, 0.5f, -1e9f));
+    double bestB = Nanoseconds(() => BertGen.Kernels.FusedAttention.Backward<float>(ctx, q, k, v, at, da, ds, dq, dk, dv, L, H, D, 0.5f));
     Console.WriteLine($"forward {bestF:F0} ns, backward {bestB:F0} ns per sample (best of 6)");
 
     return;

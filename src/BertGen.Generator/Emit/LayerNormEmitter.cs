@@ -20,6 +20,16 @@ internal static class LayerNormEmitter
         EmitBackward(w, residual: true);
     }
 
+    /// <summary>The vector of the norm's input at <c>at</c>: x, or x + residual.</summary>
+    private static string Input(bool residual) =>
+        residual ? "(Vector256.LoadUnsafe(ref xr, at) + Vector256.LoadUnsafe(ref rr, at))" : "Vector256.LoadUnsafe(ref xr, at)";
+
+    /// <summary>The masked last vector of the norm's input: x, or x + residual.</summary>
+    private static string InputTail(bool residual) =>
+        residual
+            ? "(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail) + VectorMath.LoadMasked(ref Unsafe.Add(ref rr, full), tail))"
+            : "VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail)";
+
     private static void EmitForward(CodeWriter w, bool residual)
     {
         if (residual)
@@ -43,8 +53,7 @@ internal static class LayerNormEmitter
         }
 
         // A row is whole vectors and a masked last one; the masked lanes load as 0 and are never stored.
-        string input = residual ? "(Vector256.LoadUnsafe(ref xr, at) + Vector256.LoadUnsafe(ref rr, at))" : "Vector256.LoadUnsafe(ref xr, at)";
-        string inputTail = residual ? "(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail) + VectorMath.LoadMasked(ref Unsafe.Add(ref rr, full), tail))" : "VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail)";
+        string input = Input(residual), inputTail = InputTail(residual);
         w.Lines($$"""
             T eps = T.CreateTruncating(LayerNormEps);
             T invWidth = T.One / T.CreateTruncating(DModel);
@@ -145,8 +154,7 @@ internal static class LayerNormEmitter
             w.OpenKernel("private static void LayerNormBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int rows)");
         }
 
-        string input = residual ? "(Vector256.LoadUnsafe(ref xr, at) + Vector256.LoadUnsafe(ref rr, at))" : "Vector256.LoadUnsafe(ref xr, at)";
-        string inputTail = residual ? "(VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail) + VectorMath.LoadMasked(ref Unsafe.Add(ref rr, full), tail))" : "VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tail)";
+        string input = Input(residual), inputTail = InputTail(residual);
         w.Lines($$"""
             T invWidth = T.One / T.CreateTruncating(DModel);
             int vc = Vector256<T>.Count, full = DModel / vc * vc;

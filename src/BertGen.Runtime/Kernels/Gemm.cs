@@ -37,6 +37,8 @@ public static class Gemm
     /// </summary>
     /// <remarks>
     /// Inlined, so that with the generator's constant widths each row's copy and padding compile to a few vector moves.
+    /// B of one panel (every width up to 32 floats) takes that path; one general loop for all widths measured 3-5% slower
+    /// on the seed step.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackRows<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, Span<T> packed)
