@@ -51,18 +51,6 @@ public static class Elementwise
     public static T Softmax<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T sum = Softmax(x, y, out T max);
-        return max + T.Log(sum);
-    }
-
-    /// <summary>
-    /// y = softmax(x) over one row (x and y may be the same span); returns the sum of exp(x - max) and the maximum.
-    /// Inlined, for the row loops of attention.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Softmax<T>(ReadOnlySpan<T> x, Span<T> y, out T max)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
         int n = x.Length, vc = Vector256<T>.Count, full = n / vc * vc, tail = n - full;
         y = y[..n];
         ref T xr = ref MemoryMarshal.GetReference(x);
@@ -79,7 +67,7 @@ public static class Elementwise
             vmax = Vector256.MaxNative(vmax, Vector256.ConditionalSelect(tailMask, VectorMath.LoadMasked(ref Unsafe.Add(ref xr, full), tailMask), vmax));
         }
 
-        max = VectorMath.MaxAcross(vmax);
+        T max = VectorMath.MaxAcross(vmax);
         var shift = Vector256.Create(max);
         var vsum = Vector256<T>.Zero;
         for (int i = 0; i < full; i += vc)
@@ -108,7 +96,7 @@ public static class Elementwise
             VectorMath.StoreMasked(last * scale, ref Unsafe.Add(ref yr, full), tailMask);
         }
 
-        return sum;
+        return max + T.Log(sum);
     }
 
     /// <summary>
