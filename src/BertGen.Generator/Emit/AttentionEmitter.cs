@@ -16,6 +16,17 @@ internal static class AttentionEmitter
 
     public static void Emit(CodeWriter w, ModelSpec s)
     {
+        if (Fused(s))
+        {
+            w.Line("/// <summary>The attention's shape, as constants the fused kernel is compiled for.</summary>");
+            w.Open("private readonly struct AttentionShape : IAttentionShape");
+            w.Line($"public static int MaxLen => {s.Name}.MaxLen;");
+            w.Line($"public static int Heads => {s.Name}.Heads;");
+            w.Line($"public static int HeadWidth => {s.Name}.DK;");
+            w.Close();
+            w.Line();
+        }
+
         w.Lines("""
             /// <summary>
             /// Scaled dot-product attention of every head: scores = q_h k_h^T / sqrt(DK), -1e9 where the key is [PAD];
@@ -41,7 +52,7 @@ internal static class AttentionEmitter
             """);
         if (Fused(s))
         {
-            w.Line("FusedAttention.Forward<T>(q, k, v, padKeys.Slice(0, pads), scores, attn, context, MaxLen, Heads, DK, scale, masked);");
+            w.Line("FusedAttention.Forward<T, AttentionShape>(q, k, v, padKeys.Slice(0, pads), scores, attn, context, scale, masked);");
         }
         else
         {
@@ -85,7 +96,7 @@ internal static class AttentionEmitter
             """);
         if (Fused(s))
         {
-            w.Line("FusedAttention.Backward<T>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, MaxLen, Heads, DK, scale);");
+            w.Line("FusedAttention.Backward<T, AttentionShape>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, scale);");
         }
         else
         {

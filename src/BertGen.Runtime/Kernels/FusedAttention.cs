@@ -14,17 +14,19 @@ namespace BertGen.Kernels;
 /// gradient in float is four dot products along the keys reduced together, which rounds differently in the last bit.
 /// </summary>
 /// <remarks>
-/// q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].
+/// maxLen, heads and dk are the shape type argument's (<see cref="IAttentionShape"/>), constants to the JIT. q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].
 /// padKeys lists the keys that are [PAD]; their scores are replaced by <c>masked</c>, so their weight is exactly 0.
 /// </remarks>
 public static class FusedAttention
 {
     /// <summary>scores = q_h k_h^T * scale, with [PAD] keys replaced; attn = softmax over the keys; context_h = attn v_h.</summary>
-    public static void Forward<T>(
+    public static void Forward<T, TShape>(
         ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<int> padKeys, Span<T> scores, Span<T> attn, Span<T> context,
-        int maxLen, int heads, int dk, T scale, T masked)
+        T scale, T masked)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, IAttentionShape
     {
+        int maxLen = TShape.MaxLen, heads = TShape.Heads, dk = TShape.HeadWidth;
         int vc = Vector256<T>.Count, width = heads * dk, lp = Round(maxLen, vc);
         _ = q[(maxLen * width) - 1];
         _ = k[(maxLen * width) - 1];
@@ -108,11 +110,13 @@ public static class FusedAttention
     /// Backward of <see cref="Forward"/>: from dContext, writes dAttn, dScores ([heads, maxLen, maxLen]) and dq, dk, dv.
     /// A replaced score's weight is 0, so no gradient flows through it.
     /// </summary>
-    public static void Backward<T>(
+    public static void Backward<T, TShape>(
         ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn,
-        Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv, int maxLen, int heads, int headWidth, T scale)
+        Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, IAttentionShape
     {
+        int maxLen = TShape.MaxLen, heads = TShape.Heads, headWidth = TShape.HeadWidth;
         int vc = Vector256<T>.Count, width = heads * headWidth, lp = Round(maxLen, vc);
         _ = dContext[(maxLen * width) - 1];
         _ = q[(maxLen * width) - 1];
