@@ -35,6 +35,45 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
         output.WriteLine($"largest error {worst:E2}");
     }
 
+    [Fact]
+    public void Sixteen_lane_exp_erf_and_gelu_equal_the_eight_lane_forms_lane_for_lane()
+    {
+        var random = new Random(7);
+        for (int round = 0; round < 2000; round++)
+        {
+            var lanes = Enumerable.Range(0, 16).Select(_ => (float)((random.NextDouble() * 24) - 16)).ToArray();
+            lanes[round % 16] = round % 3 == 0 ? -1e9f : lanes[round % 16];
+            var wide = Vector512.Create(lanes);
+            var low = Vector256.Create(lanes.AsSpan(0, 8));
+            var high = Vector256.Create(lanes.AsSpan(8, 8));
+            Assert.Equal(Vector512.Create(VectorMath.ExpFloat(low), VectorMath.ExpFloat(high)), VectorMath.ExpFloat(wide));
+            Assert.Equal(Vector512.Create(VectorMath.ErfFloat(low), VectorMath.ErfFloat(high)), VectorMath.ErfFloat(wide));
+            Assert.Equal(Vector512.Create(VectorMath.Gelu(low), VectorMath.Gelu(high)), VectorMath.Gelu(wide));
+            Assert.Equal(Vector512.Create(VectorMath.GeluDerivative(low), VectorMath.GeluDerivative(high)), VectorMath.GeluDerivative(wide));
+        }
+    }
+
+    [Fact]
+    public void Gelu_over_a_span_equals_the_vector_form_at_every_length()
+    {
+        // Lengths that end inside a 16-lane step, an 8-lane step and a partial one.
+        var random = new Random(11);
+        for (int n = 1; n <= 41; n++)
+        {
+            var x = Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 10) - 5)).ToArray();
+            var dy = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
+            var y = new float[n];
+            var dx = new float[n];
+            Elementwise.GeluForward<float>(x, y);
+            Elementwise.GeluBackward<float>(dy, x, dx);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(VectorMath.Gelu(Vector256.Create(x[i]))[0], y[i]);
+                Assert.Equal(dy[i] * VectorMath.GeluDerivative(Vector256.Create(x[i]))[0], dx[i]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0.0, 0.0)]
     [InlineData(0.5, 0.520499877813046537682746653892)]
