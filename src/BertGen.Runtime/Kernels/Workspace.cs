@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
+
 namespace BertGen.Kernels;
 
 /// <summary>
-/// Scratch buffers for packed matrix panels, one set per thread and element type, grown on first use and then reused:
-/// a training step allocates nothing once every buffer has reached its size.
+/// Scratch buffers for packed matrix panels and tiles, one set per thread and element type, grown on first use and then
+/// reused: a training step allocates nothing once every buffer has reached its size. Each buffer starts on a 64-byte
+/// boundary (it is pinned, so it stays there), so that a 512-bit row of a tile never straddles two cache lines.
 /// </summary>
 public static class Workspace<T>
     where T : unmanaged
@@ -10,19 +13,36 @@ public static class Workspace<T>
     /// <summary>Buffers a kernel may hold at once.</summary>
     public const int Slots = 3;
 
+    private const int Alignment = 64;
+
     [ThreadStatic]
-    private static T[][]? _buffers;
+    private static Buffer[]? _buffers;
 
     /// <summary>Buffer <paramref name="slot"/> of this thread, at least <paramref name="length"/> long (contents undefined).</summary>
     public static Span<T> Get(int slot, int length)
     {
-        var buffers = _buffers ??= new T[Slots][];
-        var buffer = buffers[slot];
-        if (buffer is null || buffer.Length < length)
+        var buffers = _buffers ??= new Buffer[Slots];
+        ref var buffer = ref buffers[slot];
+        if (buffer.Values is null || buffer.Values.Length - buffer.Start < length)
         {
-            buffer = buffers[slot] = new T[length];
+            buffer = Buffer.Allocate(length);
         }
 
-        return buffer.AsSpan(0, length);
+        return buffer.Values.AsSpan(buffer.Start, length);
+    }
+
+    private struct Buffer
+    {
+        public T[] Values;
+        public int Start;
+
+        public static unsafe Buffer Allocate(int length)
+        {
+            int spare = Alignment / Unsafe.SizeOf<T>();
+            var values = GC.AllocateArray<T>(length + spare, pinned: true);
+            nint address = (nint)Unsafe.AsPointer(ref values[0]);
+            int start = (int)((Alignment - (address % Alignment)) % Alignment) / Unsafe.SizeOf<T>();
+            return new Buffer { Values = values, Start = start };
+        }
     }
 }
