@@ -12,12 +12,14 @@ namespace BertGen.Kernels;
 /// packing beyond one transposed panel, and rows that the processor overlaps. A score sums over the head's width and a
 /// key or value gradient over the queries in the order of the matrix-product formulation; a context value or query
 /// gradient in float is four dot products along the keys reduced together, which rounds differently in the last bit.
+/// In float, 9 to 16 rows, where AVX-512 is native, the work goes to the wide kernel (FusedAttention.Wide.cs), which
+/// runs the queries along 512-bit vectors and gives the same bits.
 /// </summary>
 /// <remarks>
 /// maxLen, heads and dk are the shape type argument's (<see cref="IAttentionShape"/>), constants to the JIT. q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].
 /// padKeys lists the keys that are [PAD]; their scores are replaced by <c>masked</c>, so their weight is exactly 0.
 /// </remarks>
-public static class FusedAttention
+public static partial class FusedAttention
 {
     /// <summary>scores = q_h k_h^T * scale, with [PAD] keys replaced; attn = softmax over the keys; context_h = attn v_h.</summary>
     public static void Forward<T, TShape>(
@@ -26,14 +28,32 @@ public static class FusedAttention
         where T : unmanaged, IFloatingPointIeee754<T>
         where TShape : struct, IAttentionShape
     {
+        int rows = TShape.MaxLen * TShape.Heads * TShape.HeadWidth, squares = TShape.Heads * TShape.MaxLen * TShape.MaxLen;
+        Require(rows, q.Length, k.Length, v.Length, context.Length);
+        Require(squares, scores.Length, attn.Length);
+        foreach (int j in padKeys)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)j, (uint)TShape.MaxLen, nameof(padKeys));
+        }
+
+        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen))
+        {
+            WideForward(Floats(q), Floats(k), Floats(v), padKeys, Floats(scores), Floats(attn), Floats(context), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale), float.CreateTruncating(masked));
+            return;
+        }
+
+        RowForward<T, TShape>(q, k, v, padKeys, scores, attn, context, scale, masked);
+    }
+
+    /// <summary><see cref="Forward"/> a query row at a time, for any element type and shape; lengths as Forward checks them.</summary>
+    internal static void RowForward<T, TShape>(
+        ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<int> padKeys, Span<T> scores, Span<T> attn, Span<T> context,
+        T scale, T masked)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, IAttentionShape
+    {
         int maxLen = TShape.MaxLen, heads = TShape.Heads, dk = TShape.HeadWidth;
         int vc = Vector256<T>.Count, width = heads * dk, lp = Round(maxLen, vc);
-        _ = q[(maxLen * width) - 1];
-        _ = k[(maxLen * width) - 1];
-        _ = v[(maxLen * width) - 1];
-        _ = context[(maxLen * width) - 1];
-        _ = scores[(heads * maxLen * maxLen) - 1];
-        _ = attn[(heads * maxLen * maxLen) - 1];
 
         var panel = Workspace<T>.Get(0, (dk * lp) + HeadPanelLength<T>(maxLen, lp, dk));
         var rows = Workspace<T>.Get(1, maxLen * lp);
@@ -116,18 +136,27 @@ public static class FusedAttention
         where T : unmanaged, IFloatingPointIeee754<T>
         where TShape : struct, IAttentionShape
     {
+        int rows = TShape.MaxLen * TShape.Heads * TShape.HeadWidth, squares = TShape.Heads * TShape.MaxLen * TShape.MaxLen;
+        Require(rows, dContext.Length, q.Length, k.Length, v.Length, dq.Length, dk.Length, dv.Length);
+        Require(squares, attn.Length, dAttn.Length, dScores.Length);
+        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen))
+        {
+            WideBackward(Floats(dContext), Floats(q), Floats(k), Floats(v), Floats(attn), Floats(dAttn), Floats(dScores), Floats(dq), Floats(dk), Floats(dv), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale));
+            return;
+        }
+
+        RowBackward<T, TShape>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, scale);
+    }
+
+    /// <summary><see cref="Backward"/> a query row at a time, for any element type and shape; lengths as Backward checks them.</summary>
+    internal static void RowBackward<T, TShape>(
+        ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn,
+        Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, IAttentionShape
+    {
         int maxLen = TShape.MaxLen, heads = TShape.Heads, headWidth = TShape.HeadWidth;
         int vc = Vector256<T>.Count, width = heads * headWidth, lp = Round(maxLen, vc);
-        _ = dContext[(maxLen * width) - 1];
-        _ = q[(maxLen * width) - 1];
-        _ = k[(maxLen * width) - 1];
-        _ = v[(maxLen * width) - 1];
-        _ = dq[(maxLen * width) - 1];
-        _ = dk[(maxLen * width) - 1];
-        _ = dv[(maxLen * width) - 1];
-        _ = attn[(heads * maxLen * maxLen) - 1];
-        _ = dAttn[(heads * maxLen * maxLen) - 1];
-        _ = dScores[(heads * maxLen * maxLen) - 1];
 
         var panel = Workspace<T>.Get(0, (3 * headWidth * lp) + HeadPanelLength<T>(maxLen, lp, headWidth));
         var work = Workspace<T>.Get(1, 2 * maxLen * lp);
@@ -221,6 +250,24 @@ public static class FusedAttention
     }
 
     private static int Round(int n, int vc) => (n + vc - 1) / vc * vc;
+
+    /// <summary>Throws unless each of the lengths is at least <paramref name="length"/> (the kernels then read unchecked).</summary>
+    private static void Require(int length, params ReadOnlySpan<int> lengths)
+    {
+        foreach (int n in lengths)
+        {
+            if (n < length)
+            {
+                throw new ArgumentException($"an attention tensor holds {n} values; its shape needs {length}");
+            }
+        }
+    }
+
+    private static ReadOnlySpan<float> Floats<T>(ReadOnlySpan<T> values)
+        where T : unmanaged => MemoryMarshal.Cast<T, float>(values);
+
+    private static Span<float> Floats<T>(Span<T> values)
+        where T : unmanaged => MemoryMarshal.Cast<T, float>(values);
 
     /// <summary>panel[d, j] = m[j, at + d] for d below dk, j below rows; 0 for j from rows to lp.</summary>
     private static void Transpose<T>(ReadOnlySpan<T> m, int ld, int at, int dk, int rows, int lp, Span<T> panel)

@@ -32,6 +32,67 @@ public sealed class FusedAttentionTests
         }
     }
 
+    [WideKernelTheory]
+    [InlineData("14x5x4", 3)]
+    [InlineData("9x3x2", 0)]
+    [InlineData("16x2x9", 4)]
+    [InlineData("13x1x16", 1)]
+    public void The_wide_float_kernel_gives_the_row_kernels_bits(string shape, int pads)
+    {
+        // Where AVX-512 is native, float attention of 9 to 16 rows runs queries along 512-bit vectors; it sums in the row
+        // kernel's order, so that a machine without AVX-512 trains to the same numbers.
+        switch (shape)
+        {
+            case "14x5x4": SameBits<Shape14x5x4>(pads); break;
+            case "9x3x2": SameBits<Shape9x3x2>(pads); break;
+            case "16x2x9": SameBits<Shape16x2x9>(pads); break;
+            case "13x1x16": SameBits<Shape13x1x16>(pads); break;
+            default: throw new ArgumentException($"no shape type for {shape}", nameof(shape));
+        }
+    }
+
+    private static void SameBits<TShape>(int pads)
+        where TShape : struct, IAttentionShape
+    {
+        int maxLen = TShape.MaxLen, width = TShape.Heads * TShape.HeadWidth, square = TShape.Heads * maxLen * maxLen;
+        var random = new SeededRandom((ulong)(maxLen + width));
+        float[] Gaussian(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextGaussian()).ToArray();
+        float[] q = Gaussian(maxLen * width), k = Gaussian(maxLen * width), v = Gaussian(maxLen * width), dContext = Gaussian(maxLen * width);
+        int[] padKeys = Enumerable.Range(maxLen - pads, pads).ToArray();
+        float scale = 1 / MathF.Sqrt(TShape.HeadWidth);
+
+        float[][] Run(bool wide)
+        {
+            float[] scores = new float[square], attn = new float[square], context = new float[maxLen * width];
+            float[] dAttn = new float[square], dScores = new float[square], dq = new float[maxLen * width], dk = new float[maxLen * width], dv = new float[maxLen * width];
+            if (wide)
+            {
+                FusedAttention.Forward<float, TShape>(q, k, v, padKeys, scores, attn, context, scale, -1e9f);
+                FusedAttention.Backward<float, TShape>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, scale);
+            }
+            else
+            {
+                FusedAttention.RowForward<float, TShape>(q, k, v, padKeys, scores, attn, context, scale, -1e9f);
+                FusedAttention.RowBackward<float, TShape>(dContext, q, k, v, attn, dAttn, dScores, dq, dk, dv, scale);
+            }
+
+            return [scores, attn, context, dAttn, dScores, dq, dk, dv];
+        }
+
+        var rows = Run(wide: false);
+        var wideResults = Run(wide: true);
+        string[] names = ["scores", "attn", "context", "dAttn", "dScores", "dq", "dk", "dv"];
+        for (int t = 0; t < names.Length; t++)
+        {
+            for (int i = 0; i < rows[t].Length; i++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(rows[t][i]) == BitConverter.SingleToInt32Bits(wideResults[t][i]),
+                    $"{typeof(TShape).Name} {names[t]}[{i}]: row kernel {rows[t][i]:R}, wide kernel {wideResults[t][i]:R}");
+            }
+        }
+    }
+
     private static void Check<TShape>(int pads)
         where TShape : struct, IAttentionShape
     {
@@ -200,5 +261,17 @@ public sealed class FusedAttentionTests
         public static int Heads => 2;
 
         public static int HeadWidth => 8;
+    }
+
+    /// <summary>A theory that is skipped, and says why, where the wide kernel cannot run.</summary>
+    private sealed class WideKernelTheoryAttribute : TheoryAttribute
+    {
+        public WideKernelTheoryAttribute()
+        {
+            if (!FusedAttention.WideFits(16))
+            {
+                Skip = "AVX-512 is not native on this machine, so only the row kernel runs here.";
+            }
+        }
     }
 }

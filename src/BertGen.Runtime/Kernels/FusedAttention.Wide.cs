@@ -1,0 +1,360 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BertGen.Kernels;
+
+/// <summary>
+/// The float attention for 9 to 16 rows where AVX-512 is native, with the queries along a 512-bit vector: a row of the
+/// transposed scores holds one key's score for all sixteen query lanes, so the softmax over the keys is a lane-by-lane
+/// maximum and sum over independent vectors, with no reduction across a vector and no scalar division, and the
+/// exponentials run at full throughput. 16x16 tiles are transposed in registers to read and write the row-major tensors.
+/// Every sum is taken in the order of the row kernel (two eight-lane halves, then the same tree of additions), so both
+/// give the same bits: a machine without AVX-512 trains to the same numbers.
+/// </summary>
+public static partial class FusedAttention
+{
+    /// <summary>Whether <see cref="WideForward"/> and <see cref="WideBackward"/> serve this shape here.</summary>
+    internal static bool WideFits(int maxLen) => maxLen is > 8 and <= 16 && Avx512F.IsSupported;
+
+    /// <summary><see cref="Forward"/> in float, queries along 16 lanes; maxLen in 9..16, lengths as Forward checks them.</summary>
+    internal static void WideForward(
+        ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<int> padKeys, Span<float> scores, Span<float> attn, Span<float> context,
+        int maxLen, int heads, int dk, float scale, float masked)
+    {
+        int width = heads * dk, square = maxLen * maxLen;
+
+        // st: one key per row, [16, 16], rows from maxLen zero; tile: the same the other way round; qt: the head's
+        // queries [dk, 16]; pad: per key, all bits where it is [PAD]; columns: a result per column of the head, [16, 16].
+        var work = Workspace<float>.Get(0, (3 * 256) + (dk * 16) + 16);
+        ref float st = ref MemoryMarshal.GetReference(work);
+        ref float tile = ref Unsafe.Add(ref st, 256);
+        var qt = work.Slice(512, dk * 16);
+        ref float qtr = ref MemoryMarshal.GetReference(qt);
+        var pad = work.Slice(512 + (dk * 16), 16);
+        ref float columns = ref Unsafe.Add(ref MemoryMarshal.GetReference(work), 528 + (dk * 16));
+        work.Slice(maxLen * 16, (16 - maxLen) * 16).Clear();
+        pad.Clear();
+        foreach (int j in padKeys)
+        {
+            pad[j] = BitConverter.Int32BitsToSingle(-1);
+        }
+
+        ref float kr = ref MemoryMarshal.GetReference(k);
+        ref float vr = ref MemoryMarshal.GetReference(v);
+        ref float cr = ref MemoryMarshal.GetReference(context);
+        var vScale = Vector512.Create(scale);
+        var vMasked = Vector512.Create(masked);
+        var rowMask = RowMask(maxLen);
+        var headMask = RowMask(dk);
+        for (int h = 0; h < heads; h++)
+        {
+            int at = h * dk;
+            Transpose(q, width, at, dk, maxLen, 16, qt);
+
+            // Scores, one key per row: over the head's width, as the row kernel sums them; replaced where the key is [PAD].
+            for (int j = 0; j < maxLen; j++)
+            {
+                var acc = HeadRow(ref Unsafe.Add(ref kr, (j * width) + at), dk, ref qtr);
+                Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
+            }
+
+            WriteRows(ref st, ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
+
+            // Softmax over the keys, lane by lane.
+            var max = Vector512.LoadUnsafe(ref st);
+            for (int j = 1; j < maxLen; j++)
+            {
+                max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref st, (nuint)(j * 16)));
+            }
+
+            for (int j = 0; j < maxLen; j++)
+            {
+                VectorMath.ExpFloat(Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) - max).StoreUnsafe(ref st, (nuint)(j * 16));
+            }
+
+            var inverse = Vector512<float>.One / SumOverKeys(ref st, maxLen);
+            for (int j = 0; j < maxLen; j++)
+            {
+                (Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) * inverse).StoreUnsafe(ref st, (nuint)(j * 16));
+            }
+
+            WriteRows(ref st, ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(attn.Slice(h * square)));
+
+            // Context: the weights of each key times that key's value, summed over the keys as the row kernel's dot products.
+            for (int d = 0; d < dk; d++)
+            {
+                DotOverKeys(ref st, ref Unsafe.Add(ref vr, at + d), width, maxLen).StoreUnsafe(ref columns, (nuint)(d * 16));
+            }
+
+            WriteColumns(ref columns, ref tile, maxLen, headMask, ref Unsafe.Add(ref cr, at), width);
+        }
+    }
+
+    /// <summary><see cref="Backward"/> in float, queries along 16 lanes; maxLen in 9..16, lengths as Backward checks them.</summary>
+    internal static void WideBackward(
+        ReadOnlySpan<float> dContext, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> attn,
+        Span<float> dAttn, Span<float> dScores, Span<float> dq, Span<float> dk, Span<float> dv, int maxLen, int heads, int headWidth, float scale)
+    {
+        int width = heads * headWidth, square = maxLen * maxLen;
+
+        // pRows: attn [query, key]; pt, dpt, dst: attn, dAttn, dScores [key, query]; dsRows: dScores [query, key];
+        // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: the head's dContext [headWidth, 16]. Rows
+        // from maxLen are zero.
+        var work = Workspace<float>.Get(0, (7 * 256) + (headWidth * 16));
+        ref float pRows = ref MemoryMarshal.GetReference(work);
+        ref float pt = ref Unsafe.Add(ref pRows, 256);
+        ref float dpt = ref Unsafe.Add(ref pt, 256);
+        ref float dst = ref Unsafe.Add(ref dpt, 256);
+        ref float dsRows = ref Unsafe.Add(ref dst, 256);
+        ref float dkColumns = ref Unsafe.Add(ref dsRows, 256);
+        ref float dvColumns = ref Unsafe.Add(ref dkColumns, 256);
+        var dct = work.Slice(7 * 256, headWidth * 16);
+        ref float dctr = ref MemoryMarshal.GetReference(dct);
+        for (int t = 0; t < 5; t++)
+        {
+            work.Slice((t * 256) + (maxLen * 16), (16 - maxLen) * 16).Clear();
+        }
+
+        ref float qr = ref MemoryMarshal.GetReference(q);
+        ref float kr = ref MemoryMarshal.GetReference(k);
+        ref float vr = ref MemoryMarshal.GetReference(v);
+        ref float dcr = ref MemoryMarshal.GetReference(dContext);
+        var vScale = Vector512.Create(scale);
+        var rowMask = RowMask(maxLen);
+        var headMask = RowMask(headWidth);
+        for (int h = 0; h < heads; h++)
+        {
+            int at = h * headWidth;
+            ref float ph = ref MemoryMarshal.GetReference(attn.Slice(h * square));
+            for (int i = 0; i < maxLen; i++)
+            {
+                LoadRow16(ref Unsafe.Add(ref ph, i * maxLen), rowMask).StoreUnsafe(ref pRows, (nuint)(i * 16));
+            }
+
+            Transpose16(ref pRows, ref pt);
+            Transpose(dContext, width, at, headWidth, maxLen, 16, dct);
+
+            // dAttn = dContext v_h^T, one key per row: over the head's width.
+            for (int j = 0; j < maxLen; j++)
+            {
+                HeadRow(ref Unsafe.Add(ref vr, (j * width) + at), headWidth, ref dctr).StoreUnsafe(ref dpt, (nuint)(j * 16));
+            }
+
+            WriteRows(ref dpt, ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dAttn.Slice(h * square)));
+
+            // Through the softmax, lane by lane: dScores = attn * (dAttn - sum over keys of attn * dAttn).
+            var weighted = WeightedOverKeys(ref pt, ref dpt, maxLen);
+            for (int j = 0; j < maxLen; j++)
+            {
+                nuint row = (nuint)(j * 16);
+                (Vector512.LoadUnsafe(ref pt, row) * (Vector512.LoadUnsafe(ref dpt, row) - weighted)).StoreUnsafe(ref dst, row);
+            }
+
+            WriteRows(ref dst, ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dScores.Slice(h * square)));
+
+            // dq_i = scale * sum over keys j of dScores_ij k_j, summed as the row kernel's dot products.
+            for (int d = 0; d < headWidth; d++)
+            {
+                (DotOverKeys(ref dst, ref Unsafe.Add(ref kr, at + d), width, maxLen) * vScale).StoreUnsafe(ref dkColumns, (nuint)(d * 16));
+            }
+
+            WriteColumns(ref dkColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
+
+            // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i: the keys
+            // along the vector, the queries in order.
+            for (int d = 0; d < headWidth; d++)
+            {
+                ref float qd = ref Unsafe.Add(ref qr, at + d);
+                ref float dcd = ref Unsafe.Add(ref dcr, at + d);
+                var dkAcc = Vector512<float>.Zero;
+                var dvAcc = Vector512<float>.Zero;
+                for (int i = 0; i < maxLen; i++)
+                {
+                    dkAcc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref qd, i * width)), Vector512.LoadUnsafe(ref dsRows, (nuint)(i * 16)), dkAcc);
+                    dvAcc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dcd, i * width)), Vector512.LoadUnsafe(ref pRows, (nuint)(i * 16)), dvAcc);
+                }
+
+                (dkAcc * vScale).StoreUnsafe(ref dkColumns, (nuint)(d * 16));
+                dvAcc.StoreUnsafe(ref dvColumns, (nuint)(d * 16));
+            }
+
+            WriteColumns(ref dkColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dk), at), width);
+            WriteColumns(ref dvColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dv), at), width);
+        }
+    }
+
+    /// <summary>
+    /// The sum over d below dk of m[d] times row d of <paramref name="panel"/> (rows of 16), in order: one key's row of
+    /// scores from the queries, or of dAttn from dContext, as the row kernel sums it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HeadRow(ref float m, int dk, ref float panel)
+    {
+        var acc = Vector512<float>.Zero;
+        for (int d = 0; d < dk; d++)
+        {
+            acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m, d)), Row(ref panel, d), acc);
+        }
+
+        return acc;
+    }
+
+    /// <summary>All bits in the first maxLen of 16 lanes.</summary>
+    private static Vector512<float> RowMask(int maxLen) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(maxLen)).AsSingle();
+
+    // The row kernel sums a row of 16 keys as two eight-lane halves added lane by lane, h_l from keys l and l + 8, then
+    // reduces the halves as ((h0 + h1) + (h2 + h3)) + ((h4 + h5) + (h6 + h7)); these sums over key rows do the same.
+
+    /// <summary>The sum over the keys of rows[j] (the softmax's denominators).</summary>
+    private static Vector512<float> SumOverKeys(ref float rows, int maxLen)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Half(ref float rows, int l, int maxLen) =>
+            l + 8 < maxLen ? Row(ref rows, l) + Row(ref rows, l + 8) : Row(ref rows, l);
+
+        return Tree(Half(ref rows, 0, maxLen), Half(ref rows, 1, maxLen), Half(ref rows, 2, maxLen), Half(ref rows, 3, maxLen),
+            Half(ref rows, 4, maxLen), Half(ref rows, 5, maxLen), Half(ref rows, 6, maxLen), Half(ref rows, 7, maxLen));
+    }
+
+    /// <summary>The sum over the keys of a[j] * b[j], each half's first product rounded, its second fused.</summary>
+    private static Vector512<float> WeightedOverKeys(ref float a, ref float b, int maxLen)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Half(ref float a, ref float b, int l, int maxLen)
+        {
+            var first = Row(ref a, l) * Row(ref b, l);
+            return l + 8 < maxLen ? Vector512.FusedMultiplyAdd(Row(ref a, l + 8), Row(ref b, l + 8), first) : first;
+        }
+
+        return Tree(Half(ref a, ref b, 0, maxLen), Half(ref a, ref b, 1, maxLen), Half(ref a, ref b, 2, maxLen), Half(ref a, ref b, 3, maxLen),
+            Half(ref a, ref b, 4, maxLen), Half(ref a, ref b, 5, maxLen), Half(ref a, ref b, 6, maxLen), Half(ref a, ref b, 7, maxLen));
+    }
+
+    /// <summary>The sum over the keys j of rows[j] * column[j * stride] (a weighted sum of one column of a head).</summary>
+    private static Vector512<float> DotOverKeys(ref float rows, ref float column, int stride, int maxLen)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Half(ref float rows, ref float column, int stride, int l, int maxLen)
+        {
+            var first = Row(ref rows, l) * Vector512.Create(Unsafe.Add(ref column, l * stride));
+            return l + 8 < maxLen
+                ? Vector512.FusedMultiplyAdd(Row(ref rows, l + 8), Vector512.Create(Unsafe.Add(ref column, (l + 8) * stride)), first)
+                : first;
+        }
+
+        return Tree(Half(ref rows, ref column, stride, 0, maxLen), Half(ref rows, ref column, stride, 1, maxLen),
+            Half(ref rows, ref column, stride, 2, maxLen), Half(ref rows, ref column, stride, 3, maxLen),
+            Half(ref rows, ref column, stride, 4, maxLen), Half(ref rows, ref column, stride, 5, maxLen),
+            Half(ref rows, ref column, stride, 6, maxLen), Half(ref rows, ref column, stride, 7, maxLen));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Tree(
+        Vector512<float> h0, Vector512<float> h1, Vector512<float> h2, Vector512<float> h3,
+        Vector512<float> h4, Vector512<float> h5, Vector512<float> h6, Vector512<float> h7) =>
+        ((h0 + h1) + (h2 + h3)) + ((h4 + h5) + (h6 + h7));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row(ref float rows, int j) => Vector512.LoadUnsafe(ref rows, (nuint)(j * 16));
+
+    /// <summary>The first maxLen values of a row of maxLen, zero in the other lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> LoadRow16(ref float from, Vector512<float> rowMask)
+    {
+        fixed (float* p = &from)
+        {
+            return Avx512F.MaskLoad(p, rowMask, Vector512<float>.Zero);
+        }
+    }
+
+    /// <summary>A [key, query] tile transposed into <paramref name="tile"/>, its first maxLen rows written to maxLen-wide rows.</summary>
+    private static unsafe void WriteRows(ref float transposed, ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
+    {
+        Transpose16(ref transposed, ref tile);
+        fixed (float* o = &output)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                Avx512F.MaskStore(o + (i * maxLen), rowMask, Row(ref tile, i));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows d of <paramref name="columns"/> (lanes for the queries or keys) as column d of maxLen output rows: transposed
+    /// through <paramref name="tile"/>, each row's first lanes (<paramref name="headMask"/>) stored at i * stride.
+    /// </summary>
+    private static unsafe void WriteColumns(ref float columns, ref float tile, int maxLen, Vector512<float> headMask, ref float output, int stride)
+    {
+        Transpose16(ref columns, ref tile);
+        fixed (float* o = &output)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                Avx512F.MaskStore(o + (i * stride), headMask, Row(ref tile, i));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A 16x16 tile (rows of 16) transposed in registers: pairs interleaved, then quadruples, then 128-bit blocks twice.
+    /// </summary>
+    private static void Transpose16(ref float from, ref float to)
+    {
+        var t0 = Avx512F.UnpackLow(Row(ref from, 0), Row(ref from, 1));
+        var t1 = Avx512F.UnpackHigh(Row(ref from, 0), Row(ref from, 1));
+        var t2 = Avx512F.UnpackLow(Row(ref from, 2), Row(ref from, 3));
+        var t3 = Avx512F.UnpackHigh(Row(ref from, 2), Row(ref from, 3));
+        var t4 = Avx512F.UnpackLow(Row(ref from, 4), Row(ref from, 5));
+        var t5 = Avx512F.UnpackHigh(Row(ref from, 4), Row(ref from, 5));
+        var t6 = Avx512F.UnpackLow(Row(ref from, 6), Row(ref from, 7));
+        var t7 = Avx512F.UnpackHigh(Row(ref from, 6), Row(ref from, 7));
+        var t8 = Avx512F.UnpackLow(Row(ref from, 8), Row(ref from, 9));
+        var t9 = Avx512F.UnpackHigh(Row(ref from, 8), Row(ref from, 9));
+        var t10 = Avx512F.UnpackLow(Row(ref from, 10), Row(ref from, 11));
+        var t11 = Avx512F.UnpackHigh(Row(ref from, 10), Row(ref from, 11));
+        var t12 = Avx512F.UnpackLow(Row(ref from, 12), Row(ref from, 13));
+        var t13 = Avx512F.UnpackHigh(Row(ref from, 12), Row(ref from, 13));
+        var t14 = Avx512F.UnpackLow(Row(ref from, 14), Row(ref from, 15));
+        var t15 = Avx512F.UnpackHigh(Row(ref from, 14), Row(ref from, 15));
+
+        // u(4r + m): column 4b + m of rows 4r..4r+3, in 128-bit block b.
+        var u0 = Avx512F.Shuffle(t0, t2, 0x44);
+        var u1 = Avx512F.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx512F.Shuffle(t1, t3, 0x44);
+        var u3 = Avx512F.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx512F.Shuffle(t4, t6, 0x44);
+        var u5 = Avx512F.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx512F.Shuffle(t5, t7, 0x44);
+        var u7 = Avx512F.Shuffle(t5, t7, 0xEE);
+        var u8 = Avx512F.Shuffle(t8, t10, 0x44);
+        var u9 = Avx512F.Shuffle(t8, t10, 0xEE);
+        var u10 = Avx512F.Shuffle(t9, t11, 0x44);
+        var u11 = Avx512F.Shuffle(t9, t11, 0xEE);
+        var u12 = Avx512F.Shuffle(t12, t14, 0x44);
+        var u13 = Avx512F.Shuffle(t12, t14, 0xEE);
+        var u14 = Avx512F.Shuffle(t13, t15, 0x44);
+        var u15 = Avx512F.Shuffle(t13, t15, 0xEE);
+        Columns(u0, u4, u8, u12, ref to, 0);
+        Columns(u1, u5, u9, u13, ref to, 1);
+        Columns(u2, u6, u10, u14, ref to, 2);
+        Columns(u3, u7, u11, u15, ref to, 3);
+    }
+
+    /// <summary>Output rows m, 4 + m, 8 + m and 12 + m from the four row quadruples' column m of each 128-bit block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, ref float to, int m)
+    {
+        var ab01 = Avx512F.Shuffle4x128(a, b, 0x44);
+        var ab23 = Avx512F.Shuffle4x128(a, b, 0xEE);
+        var cd01 = Avx512F.Shuffle4x128(c, d, 0x44);
+        var cd23 = Avx512F.Shuffle4x128(c, d, 0xEE);
+        Avx512F.Shuffle4x128(ab01, cd01, 0x88).StoreUnsafe(ref to, (nuint)(m * 16));
+        Avx512F.Shuffle4x128(ab01, cd01, 0xDD).StoreUnsafe(ref to, (nuint)((4 + m) * 16));
+        Avx512F.Shuffle4x128(ab23, cd23, 0x88).StoreUnsafe(ref to, (nuint)((8 + m) * 16));
+        Avx512F.Shuffle4x128(ab23, cd23, 0xDD).StoreUnsafe(ref to, (nuint)((12 + m) * 16));
+    }
+}
