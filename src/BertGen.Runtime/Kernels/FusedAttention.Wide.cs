@@ -16,9 +16,9 @@ namespace BertGen.Kernels;
 public static partial class FusedAttention
 {
     /// <summary>Whether <see cref="WideForward"/> and <see cref="WideBackward"/> serve this shape here.</summary>
-    internal static bool WideFits(int maxLen) => maxLen is > 8 and <= 16 && Avx512F.IsSupported;
+    internal static bool WideFits(int maxLen, int dk) => maxLen is > 8 and <= 16 && dk <= 16 && Avx512F.IsSupported;
 
-    /// <summary><see cref="Forward"/> in float, queries along 16 lanes; maxLen in 9..16, lengths as Forward checks them.</summary>
+    /// <summary><see cref="Forward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Forward checks them.</summary>
     internal static void WideForward(
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<int> padKeys, Span<float> scores, Span<float> attn, Span<float> context,
         int maxLen, int heads, int dk, float scale, float masked)
@@ -47,7 +47,6 @@ public static partial class FusedAttention
         var vScale = Vector512.Create(scale);
         var vMasked = Vector512.Create(masked);
         var rowMask = RowMask(maxLen);
-        var headMask = RowMask(dk);
         for (int h = 0; h < heads; h++)
         {
             int at = h * dk;
@@ -88,11 +87,11 @@ public static partial class FusedAttention
                 DotOverKeys(ref st, ref Unsafe.Add(ref vr, at + d), width, maxLen).StoreUnsafe(ref columns, (nuint)(d * 16));
             }
 
-            WriteColumns(ref columns, ref tile, maxLen, headMask, ref Unsafe.Add(ref cr, at), width);
+            WriteColumns(ref columns, ref tile, dk, maxLen, ref Unsafe.Add(ref cr, at), width);
         }
     }
 
-    /// <summary><see cref="Backward"/> in float, queries along 16 lanes; maxLen in 9..16, lengths as Backward checks them.</summary>
+    /// <summary><see cref="Backward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Backward checks them.</summary>
     internal static void WideBackward(
         ReadOnlySpan<float> dContext, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> attn,
         Span<float> dAttn, Span<float> dScores, Span<float> dq, Span<float> dk, Span<float> dv, int maxLen, int heads, int headWidth, float scale)
@@ -123,7 +122,6 @@ public static partial class FusedAttention
         ref float dcr = ref MemoryMarshal.GetReference(dContext);
         var vScale = Vector512.Create(scale);
         var rowMask = RowMask(maxLen);
-        var headMask = RowMask(headWidth);
         for (int h = 0; h < heads; h++)
         {
             int at = h * headWidth;
@@ -160,7 +158,7 @@ public static partial class FusedAttention
                 (DotOverKeys(ref dst, ref Unsafe.Add(ref kr, at + d), width, maxLen) * vScale).StoreUnsafe(ref dkColumns, (nuint)(d * 16));
             }
 
-            WriteColumns(ref dkColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
+            WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
 
             // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i: the keys
             // along the vector, the queries in order.
@@ -180,8 +178,8 @@ public static partial class FusedAttention
                 dvAcc.StoreUnsafe(ref dvColumns, (nuint)(d * 16));
             }
 
-            WriteColumns(ref dkColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dk), at), width);
-            WriteColumns(ref dvColumns, ref dpt, maxLen, headMask, ref Unsafe.Add(ref MemoryMarshal.GetReference(dv), at), width);
+            WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dk), at), width);
+            WriteColumns(ref dvColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dv), at), width);
         }
     }
 
@@ -284,17 +282,38 @@ public static partial class FusedAttention
     }
 
     /// <summary>
-    /// Rows d of <paramref name="columns"/> (lanes for the queries or keys) as column d of maxLen output rows: transposed
-    /// through <paramref name="tile"/>, each row's first lanes (<paramref name="headMask"/>) stored at i * stride.
+    /// Rows d below dk of <paramref name="columns"/> (a lane per query or key) as column d of maxLen output rows at
+    /// i * stride. Four rows at a time: interleaving them transposes each 128-bit block, which leaves row i's four values
+    /// in block i / 4 of the (i mod 4)th result; those pass through <paramref name="scratch"/> (64 values) to the output.
     /// </summary>
-    private static unsafe void WriteColumns(ref float columns, ref float tile, int maxLen, Vector512<float> headMask, ref float output, int stride)
+    private static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
     {
-        Transpose16(ref columns, ref tile);
         fixed (float* o = &output)
         {
-            for (int i = 0; i < maxLen; i++)
+            for (int g = 0; g < dk; g += 4)
             {
-                Avx512F.MaskStore(o + (i * stride), headMask, Row(ref tile, i));
+                var t0 = Avx512F.UnpackLow(Row(ref columns, g), Row(ref columns, g + 1));
+                var t1 = Avx512F.UnpackHigh(Row(ref columns, g), Row(ref columns, g + 1));
+                var t2 = Avx512F.UnpackLow(Row(ref columns, g + 2), Row(ref columns, g + 3));
+                var t3 = Avx512F.UnpackHigh(Row(ref columns, g + 2), Row(ref columns, g + 3));
+                Avx512F.Shuffle(t0, t2, 0x44).StoreUnsafe(ref scratch);
+                Avx512F.Shuffle(t0, t2, 0xEE).StoreUnsafe(ref scratch, 16);
+                Avx512F.Shuffle(t1, t3, 0x44).StoreUnsafe(ref scratch, 32);
+                Avx512F.Shuffle(t1, t3, 0xEE).StoreUnsafe(ref scratch, 48);
+                int count = Math.Min(4, dk - g);
+                var mask = Vector128.LessThan(Vector128.Create(0, 1, 2, 3), Vector128.Create(count)).AsSingle();
+                for (int i = 0; i < maxLen; i++)
+                {
+                    var four = Vector128.LoadUnsafe(ref scratch, (nuint)(((i & 3) * 16) + ((i >> 2) * 4)));
+                    if (count == 4)
+                    {
+                        four.Store(o + (i * stride) + g);
+                    }
+                    else
+                    {
+                        Avx512F.VL.MaskStore(o + (i * stride) + g, mask, four);
+                    }
+                }
             }
         }
     }

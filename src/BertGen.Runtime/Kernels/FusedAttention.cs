@@ -36,7 +36,7 @@ public static partial class FusedAttention
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)j, (uint)TShape.MaxLen, nameof(padKeys));
         }
 
-        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen))
+        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen, TShape.HeadWidth))
         {
             WideForward(Floats(q), Floats(k), Floats(v), padKeys, Floats(scores), Floats(attn), Floats(context), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale), float.CreateTruncating(masked));
             return;
@@ -139,7 +139,7 @@ public static partial class FusedAttention
         int rows = TShape.MaxLen * TShape.Heads * TShape.HeadWidth, squares = TShape.Heads * TShape.MaxLen * TShape.MaxLen;
         Require(rows, dContext.Length, q.Length, k.Length, v.Length, dq.Length, dk.Length, dv.Length);
         Require(squares, attn.Length, dAttn.Length, dScores.Length);
-        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen))
+        if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen, TShape.HeadWidth))
         {
             WideBackward(Floats(dContext), Floats(q), Floats(k), Floats(v), Floats(attn), Floats(dAttn), Floats(dScores), Floats(dq), Floats(dk), Floats(dv), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale));
             return;

@@ -268,7 +268,7 @@ public sealed class FusedAttentionTests
     {
         public WideKernelTheoryAttribute()
         {
-            if (!FusedAttention.WideFits(16))
+            if (!FusedAttention.WideFits(16, 16))
             {
                 Skip = "AVX-512 is not native on this machine, so only the row kernel runs here.";
             }
