@@ -86,7 +86,8 @@ if (args is ["gemm", var mText, var nText, var kText, ..])
     var a = new float[m * k];
     var b = new float[k * n];
     var c = new float[m * n];
-    var packed = new float[k * BertGen.Kernels.Gemm.PaddedWidth(n)];
+    // B packed where the models pack it: a workspace buffer, 64-byte aligned.
+    var packed = BertGen.Kernels.Workspace<float>.Get(2, k * BertGen.Kernels.Gemm.PaddedWidth(n));
     for (int i = 0; i < a.Length; i++) a[i] = (i % 7) * 0.1f;
     for (int i = 0; i < b.Length; i++) b[i] = (i % 5) * 0.1f;
     BertGen.Kernels.Gemm.PackRows<float>(b, n, k, n, packed);
