@@ -15,14 +15,16 @@ namespace BertGen.Kernels;
 /// </summary>
 public static partial class FusedAttention
 {
-    /// <summary>Whether <see cref="WideForward"/> and <see cref="WideBackward"/> serve this shape here.</summary>
+    /// <summary>Whether <see cref="WideForward{TShape}"/> and <see cref="WideBackward{TShape}"/> serve this shape here.</summary>
     internal static bool WideFits(int maxLen, int dk) => maxLen is > 8 and <= 16 && dk <= 16 && Avx512F.IsSupported;
 
     /// <summary><see cref="Forward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Forward checks them.</summary>
-    internal static void WideForward(
+    internal static void WideForward<TShape>(
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<int> padKeys, Span<float> scores, Span<float> attn, Span<float> context,
-        int maxLen, int heads, int dk, float scale, float masked)
+        float scale, float masked)
+        where TShape : struct, IAttentionShape
     {
+        int maxLen = TShape.MaxLen, heads = TShape.Heads, dk = TShape.HeadWidth;
         int width = heads * dk, square = maxLen * maxLen;
 
         // st: one key per row, [16, 16], rows from maxLen zero; tile: the same the other way round; qt: the head's
@@ -92,10 +94,12 @@ public static partial class FusedAttention
     }
 
     /// <summary><see cref="Backward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Backward checks them.</summary>
-    internal static void WideBackward(
+    internal static void WideBackward<TShape>(
         ReadOnlySpan<float> dContext, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> attn,
-        Span<float> dAttn, Span<float> dScores, Span<float> dq, Span<float> dk, Span<float> dv, int maxLen, int heads, int headWidth, float scale)
+        Span<float> dAttn, Span<float> dScores, Span<float> dq, Span<float> dk, Span<float> dv, float scale)
+        where TShape : struct, IAttentionShape
     {
+        int maxLen = TShape.MaxLen, heads = TShape.Heads, headWidth = TShape.HeadWidth;
         int width = heads * headWidth, square = maxLen * maxLen;
 
         // pRows: attn [query, key]; pt, dpt, dst: attn, dAttn, dScores [key, query]; dsRows: dScores [query, key];

@@ -38,7 +38,7 @@ public static partial class FusedAttention
 
         if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen, TShape.HeadWidth))
         {
-            WideForward(Floats(q), Floats(k), Floats(v), padKeys, Floats(scores), Floats(attn), Floats(context), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale), float.CreateTruncating(masked));
+            WideForward<TShape>(Floats(q), Floats(k), Floats(v), padKeys, Floats(scores), Floats(attn), Floats(context), float.CreateTruncating(scale), float.CreateTruncating(masked));
             return;
         }
 
@@ -141,7 +141,7 @@ public static partial class FusedAttention
         Require(squares, attn.Length, dAttn.Length, dScores.Length);
         if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen, TShape.HeadWidth))
         {
-            WideBackward(Floats(dContext), Floats(q), Floats(k), Floats(v), Floats(attn), Floats(dAttn), Floats(dScores), Floats(dq), Floats(dk), Floats(dv), TShape.MaxLen, TShape.Heads, TShape.HeadWidth, float.CreateTruncating(scale));
+            WideBackward<TShape>(Floats(dContext), Floats(q), Floats(k), Floats(v), Floats(attn), Floats(dAttn), Floats(dScores), Floats(dq), Floats(dk), Floats(dv), float.CreateTruncating(scale));
             return;
         }
 
