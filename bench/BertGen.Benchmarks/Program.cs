@@ -6,7 +6,7 @@ using BertGen.Benchmarks;
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn" times the fused attention kernel alone at the seed shape;
-// "alloc SIZE" counts the bytes 20 warm single-threaded steps allocate; anything else goes to BenchmarkDotNet.
+// "alloc SIZE [THREADS]" counts the bytes 20 warm steps allocate; anything else goes to BenchmarkDotNet.
 if (args is ["profile", var size, var seconds, ..])
 {
     var work = new Workload(Enum.Parse<Size>(size, ignoreCase: true), args.Length > 3 ? int.Parse(args[3]) : 1);
@@ -57,9 +57,10 @@ if (args is ["time", var timedSize, ..])
     return;
 }
 
-if (args is ["alloc", var allocSize])
+if (args is ["alloc", var allocSize, ..])
 {
-    var work = new Workload(Enum.Parse<Size>(allocSize, ignoreCase: true));
+    // Counts every thread's allocations, so that a step split over the thread pool is measured too.
+    var work = new Workload(Enum.Parse<Size>(allocSize, ignoreCase: true), args.Length > 2 ? int.Parse(args[2]) : 1);
     for (int i = 0; i < 200; i++)
     {
         work.Trainer.TrainEpoch();
@@ -67,13 +68,13 @@ if (args is ["alloc", var allocSize])
 
     for (int round = 0; round < 5; round++)
     {
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < 20; i++)
         {
             work.Trainer.TrainEpoch();
         }
 
-        Console.WriteLine($"{allocSize}: {GC.GetAllocatedBytesForCurrentThread() - before} bytes over 20 steps");
+        Console.WriteLine($"{allocSize}: {GC.GetTotalAllocatedBytes(precise: true) - before} bytes over 20 steps");
     }
 
     return;

@@ -15,6 +15,12 @@ public sealed class Trainer
     private float[][] _threadGradients = [];
     private float[][] _threadScratch = [];
     private int _threads = 1;
+    private PartRunner? _runner;
+    private readonly Action<int> _forwardPart;
+    private readonly Action<int> _backwardPart;
+    private Batch? _parallelBatch;
+    private int _parallelStart;
+    private int _parallelParts;
 
     /// <summary>
     /// Creates a trainer over <paramref name="samples"/>, its weights initialised from <paramref name="initialRandom"/>
@@ -28,6 +34,8 @@ public sealed class Trainer
         }
 
         Model = model;
+        _forwardPart = ForwardPart;
+        _backwardPart = BackwardPart;
         var c = model.Config;
         SampleCount = samples.Count;
         _batches = new Batch[(samples.Count + c.BatchSize - 1) / c.BatchSize];
@@ -59,9 +67,9 @@ public sealed class Trainer
     public Adam<float> Optimizer { get; }
 
     /// <summary>
-    /// Threads that share a batch's samples (1: all on the calling thread, allocating nothing). With more, each thread
-    /// accumulates its samples' gradients apart and the parts are summed in a fixed order, so results depend on the
-    /// thread count but not on timing.
+    /// Threads that share a batch's samples (1: all on the calling thread). With more, each thread accumulates its
+    /// samples' gradients apart and the parts are summed in a fixed order, so results depend on the thread count but not
+    /// on timing. Either way a step allocates nothing.
     /// </summary>
     public int Threads
     {
@@ -70,6 +78,7 @@ public sealed class Trainer
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             _threads = value;
+            _runner = value == 1 ? null : new PartRunner(value);
             _threadGradients = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Parameters.Length]).ToArray();
             _threadScratch = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Model.Config.BatchSize * Model.Activations.Length]).ToArray();
         }
@@ -158,29 +167,42 @@ public sealed class Trainer
 
     private ForwardResult ForwardBackwardInParallel(Batch batch, int start)
     {
-        int stride = Model.Activations.Length;
-        int parts = Math.Min(_threads, batch.Count);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parts };
-        (int First, int Count) Range(int part) => (part * batch.Count / parts, ((part + 1) * batch.Count / parts) - (part * batch.Count / parts));
-        Parallel.For(0, parts, options, part =>
-        {
-            var (first, count) = Range(part);
-            Model.ForwardSamples<float>(Parameters, batch, first, count, _arena.AsSpan(start + (first * stride), count * stride));
-        });
-        var result = Model.Loss<float>(batch, _arena.AsSpan(start, batch.Count * stride));
-        Parallel.For(0, parts, options, part =>
-        {
-            var (first, count) = Range(part);
-            var gradients = _threadGradients[part];
-            Array.Clear(gradients);
-            Model.BackwardSamples<float>(Parameters, batch, first, count, _arena.AsSpan(start + (first * stride), count * stride), gradients, _threadScratch[part]);
-        });
-        for (int part = 0; part < parts; part++)
+        _parallelBatch = batch;
+        _parallelStart = start;
+        _parallelParts = Math.Min(_threads, batch.Count);
+        _runner!.Run(_parallelParts, _forwardPart);
+        var result = Model.Loss<float>(batch, _arena.AsSpan(start, batch.Count * Model.Activations.Length));
+        _runner.Run(_parallelParts, _backwardPart);
+        for (int part = 0; part < _parallelParts; part++)
         {
             System.Numerics.Tensors.TensorPrimitives.Add(Gradients, _threadGradients[part], Gradients);
         }
 
+        _parallelBatch = null;
         return result;
+    }
+
+    /// <summary>The first sample and the number of samples of one part of the batch being split.</summary>
+    private (int First, int Count) Range(int part)
+    {
+        int count = _parallelBatch!.Count, first = part * count / _parallelParts;
+        return (first, ((part + 1) * count / _parallelParts) - first);
+    }
+
+    private void ForwardPart(int part)
+    {
+        var (first, count) = Range(part);
+        int stride = Model.Activations.Length;
+        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(_parallelStart + (first * stride), count * stride));
+    }
+
+    private void BackwardPart(int part)
+    {
+        var (first, count) = Range(part);
+        int stride = Model.Activations.Length;
+        var gradients = _threadGradients[part];
+        Array.Clear(gradients);
+        Model.BackwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(_parallelStart + (first * stride), count * stride), gradients, _threadScratch[part]);
     }
 
     private struct Totals

@@ -1,0 +1,67 @@
+using BertGen.Data;
+using BertGen.Tests.Support;
+using BertGen.Training;
+
+namespace BertGen.Tests.Training;
+
+/// <summary>A batch split over threads: the same gradients as on one thread, reproducible, and failures surface.</summary>
+public sealed class ThreadedTrainingTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Split_gradients_equal_the_single_threaded_ones_up_to_summation_order(int threads)
+    {
+        var single = NewTrainer(1);
+        var split = NewTrainer(threads);
+        var expected = single.Evaluate();
+        var actual = split.Evaluate();
+
+        Assert.Equal(expected.Loss, actual.Loss, 1e-6);
+        for (int i = 0; i < single.Gradients.Length; i++)
+        {
+            float e = single.Gradients[i], a = split.Gradients[i];
+            Assert.True(Math.Abs(e - a) <= 1e-5f * Math.Max(1f, Math.Abs(e)), $"gradient {i}: {a} on {threads} threads, {e} on one");
+        }
+    }
+
+    [Fact]
+    public void Training_on_two_threads_is_reproducible_to_the_bit()
+    {
+        var first = NewTrainer(2);
+        var second = NewTrainer(2);
+        for (int epoch = 0; epoch < 30; epoch++)
+        {
+            first.TrainEpoch();
+            second.TrainEpoch();
+        }
+
+        Assert.Equal(first.Parameters, second.Parameters);
+    }
+
+    [Fact]
+    public void A_failing_part_is_rethrown_after_every_part_has_ended_and_the_runner_still_works()
+    {
+        var runner = new PartRunner(3);
+        var ran = new int[3];
+        var failure = Assert.Throws<InvalidOperationException>(() => runner.Run(3, part =>
+        {
+            Interlocked.Increment(ref ran[part]);
+            if (part == 2)
+            {
+                throw new InvalidOperationException("part 2 failed");
+            }
+        }));
+
+        Assert.Equal("part 2 failed", failure.Message);
+        Assert.Equal([1, 1, 1], ran);
+        runner.Run(2, part => Interlocked.Increment(ref ran[part]));
+        Assert.Equal([2, 2, 1], ran);
+    }
+
+    private static Trainer NewTrainer(int threads)
+    {
+        var data = TrainingData.Create(Corpus.Default, "default", SeedBert.MaxLen, SeedBert.MaxPred, new SeededRandom(1));
+        return new Trainer(new SeedBert(data.Vocabulary.Count), data.Samples, new AdamSettings(), new SeededRandom(1)) { Threads = threads };
+    }
+}
