@@ -3,14 +3,16 @@ using BertGen.Generator.Model;
 namespace BertGen.Generator.Emit;
 
 /// <summary>
-/// Masked scaled dot-product attention of every head of a sample: the runtime's fused row-at-a-time kernel for short
-/// sequences and narrow heads (<see cref="Fused"/>), matrix products per head otherwise.
+/// Masked scaled dot-product attention of every head of a sample: the runtime's fused kernel for short sequences and
+/// narrow heads (<see cref="Fused"/>), compiled for the model's shape through a struct that states it, matrix products
+/// per head otherwise.
 /// </summary>
 internal static class AttentionEmitter
 {
     /// <summary>
-    /// Whether a row of scores and a head's slice of a row fit in a few vectors, so that the runtime's fused row-at-a-time
-    /// kernel beats three matrix products per head (measured: faster at maxLen 14, a step 10% slower at maxLen 32).
+    /// Whether a row of scores and a head's slice of a row fit in a few vectors, so that the runtime's fused kernel beats
+    /// three matrix products per head (measured with its row-at-a-time form: faster at maxLen 14, a step 10% slower at
+    /// maxLen 32; its 512-bit form serves 9 to 16 rows).
     /// </summary>
     public static bool Fused(ModelSpec s) => s.MaxLen <= 16 && s.DK <= 16;
 
