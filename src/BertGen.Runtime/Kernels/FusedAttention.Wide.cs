@@ -103,8 +103,9 @@ public static partial class FusedAttention
         int width = heads * headWidth, square = maxLen * maxLen;
 
         // pRows: attn [query, key]; pt, dpt, dst: attn, dAttn, dScores [key, query]; dsRows: dScores [query, key];
-        // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: the head's dContext [headWidth, 16]. Rows
-        // from maxLen are zero.
+        // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: the head's dContext [headWidth, 16]. The
+        // first five start with zero rows from maxLen, so that lanes past maxLen hold zeros, not stale values (they are
+        // never written out either way); dpt and dsRows also serve as scratch once they are used.
         var work = Workspace<float>.Get(0, (7 * 256) + (headWidth * 16));
         ref float pRows = ref MemoryMarshal.GetReference(work);
         ref float pt = ref Unsafe.Add(ref pRows, 256);
