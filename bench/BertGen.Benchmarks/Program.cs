@@ -2,7 +2,8 @@ using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using BertGen.Benchmarks;
 
-// "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "time SIZE [THREADS]" prints the fastest
+// "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "forward SIZE" prints the fastest time
+// of the forward pass of one sample; "time SIZE [THREADS]" prints the fastest
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn" times the fused attention kernel alone at the seed shape;
@@ -19,6 +20,44 @@ if (args is ["profile", var size, var seconds, ..])
     }
 
     Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMicroseconds / steps:F1} us per step");
+    return;
+}
+
+if (args is ["forward", var forwardSize])
+{
+    // The forward pass of one sample (BenchmarkDotNet's "forward, one sample"): the fastest of many 10 ms windows over
+    // 4 s, as "time" does for a step; also a loop for a profiler to watch.
+    var work = new Workload(Enum.Parse<Size>(forwardSize, ignoreCase: true));
+    var activations = new float[work.Model.Activations.Length];
+    void Forward() => work.Model.ForwardSamples<float>(work.Trainer.Parameters, work.Trainer.Batches[0], 0, 1, activations);
+    var clock = Stopwatch.StartNew();
+    int perWindow = 0;
+    while (clock.Elapsed.TotalSeconds < 1)
+    {
+        Forward();
+    }
+
+    clock.Restart();
+    while (clock.Elapsed.TotalMilliseconds < 10)
+    {
+        Forward();
+        perWindow++;
+    }
+
+    double best = double.MaxValue;
+    var total = Stopwatch.StartNew();
+    while (total.Elapsed.TotalSeconds < 4)
+    {
+        clock.Restart();
+        for (int i = 0; i < perWindow; i++)
+        {
+            Forward();
+        }
+
+        best = Math.Min(best, clock.Elapsed.TotalMicroseconds / perWindow);
+    }
+
+    Console.WriteLine($"{forwardSize}: {best:F2} us per forward pass of one sample (fastest window of {perWindow})");
     return;
 }
 

@@ -108,19 +108,32 @@ public static class Gemm
         int np = PaddedWidth(n), width = PanelWidth<T>(np);
         packed = packed[..(k * np)];
         _ = src[((n - 1) * ld) + k - 1];
+        ref T from = ref MemoryMarshal.GetReference(src);
+        ref T to = ref MemoryMarshal.GetReference(packed);
+
+        // Column by column of the panel: each reads one row of src in order; the padding columns are zeroed in place.
         for (int j0 = 0; j0 < np; j0 += width)
         {
-            var panel = packed.Slice(j0 * k, k * width);
+            ref T panel = ref Unsafe.Add(ref to, j0 * k);
             int used = Math.Clamp(n - j0, 0, width);
-            for (int kk = 0; kk < k; kk++)
+            for (int j = 0; j < width; j++)
             {
-                var row = panel.Slice(kk * width, width);
-                for (int j = 0; j < used; j++)
+                ref T column = ref Unsafe.Add(ref panel, j);
+                if (j < used)
                 {
-                    row[j] = src[((j0 + j) * ld) + kk];
+                    ref T line = ref Unsafe.Add(ref from, (j0 + j) * ld);
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        Unsafe.Add(ref column, kk * width) = Unsafe.Add(ref line, kk);
+                    }
                 }
-
-                row[used..].Clear();
+                else
+                {
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        Unsafe.Add(ref column, kk * width) = default;
+                    }
+                }
             }
         }
     }
