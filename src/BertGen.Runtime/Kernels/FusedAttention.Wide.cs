@@ -61,7 +61,8 @@ public static partial class FusedAttention
                 Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
             }
 
-            WriteRows(ref st, ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
+            Transpose16(ref st, ref tile);
+            WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
 
             // Softmax over the keys, lane by lane.
             var max = Vector512.LoadUnsafe(ref st);
@@ -81,7 +82,8 @@ public static partial class FusedAttention
                 (Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) * inverse).StoreUnsafe(ref st, (nuint)(j * 16));
             }
 
-            WriteRows(ref st, ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(attn.Slice(h * square)));
+            Transpose16(ref st, ref tile);
+            WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(attn.Slice(h * square)));
 
             // Context: the weights of each key times that key's value, summed over the keys as the row kernel's dot products.
             for (int d = 0; d < dk; d++)
@@ -145,7 +147,11 @@ public static partial class FusedAttention
                 HeadRow(ref Unsafe.Add(ref vr, (j * width) + at), headWidth, ref dctr).StoreUnsafe(ref dpt, (nuint)(j * 16));
             }
 
-            WriteRows(ref dpt, ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dAttn.Slice(h * square)));
+            if (!dAttn.IsEmpty)
+            {
+                Transpose16(ref dpt, ref dsRows);
+                WriteRows(ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dAttn.Slice(h * square)));
+            }
 
             // Through the softmax, lane by lane: dScores = attn * (dAttn - sum over keys of attn * dAttn).
             var weighted = WeightedOverKeys(ref pt, ref dpt, maxLen);
@@ -155,7 +161,11 @@ public static partial class FusedAttention
                 (Vector512.LoadUnsafe(ref pt, row) * (Vector512.LoadUnsafe(ref dpt, row) - weighted)).StoreUnsafe(ref dst, row);
             }
 
-            WriteRows(ref dst, ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dScores.Slice(h * square)));
+            Transpose16(ref dst, ref dsRows);
+            if (!dScores.IsEmpty)
+            {
+                WriteRows(ref dsRows, maxLen, rowMask, ref MemoryMarshal.GetReference(dScores.Slice(h * square)));
+            }
 
             // dq_i = scale * sum over keys j of dScores_ij k_j, summed as the row kernel's dot products.
             for (int d = 0; d < headWidth; d++)
@@ -282,10 +292,9 @@ public static partial class FusedAttention
         }
     }
 
-    /// <summary>A [key, query] tile transposed into <paramref name="tile"/>, its first maxLen rows written to maxLen-wide rows.</summary>
-    private static unsafe void WriteRows(ref float transposed, ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
+    /// <summary>The first maxLen values of each of the first maxLen rows of a tile (rows of 16) to maxLen-wide rows.</summary>
+    private static unsafe void WriteRows(ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
     {
-        Transpose16(ref transposed, ref tile);
         fixed (float* o = &output)
         {
             for (int i = 0; i < maxLen; i++)

@@ -127,8 +127,9 @@ public static partial class FusedAttention
     }
 
     /// <summary>
-    /// Backward of <see cref="Forward"/>: from dContext, writes dAttn, dScores ([heads, maxLen, maxLen]) and dq, dk, dv.
-    /// A replaced score's weight is 0, so no gradient flows through it.
+    /// Backward of <see cref="Forward"/>: from dContext, writes dq, dk, dv, and dAttn and dScores ([heads, maxLen, maxLen])
+    /// unless they are empty (a caller that never reads them saves their writes). A replaced score's weight is 0, so no
+    /// gradient flows through it.
     /// </summary>
     public static void Backward<T, TShape>(
         ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn,
@@ -138,7 +139,7 @@ public static partial class FusedAttention
     {
         int rows = TShape.MaxLen * TShape.Heads * TShape.HeadWidth, squares = TShape.Heads * TShape.MaxLen * TShape.MaxLen;
         Require(rows, dContext.Length, q.Length, k.Length, v.Length, dq.Length, dk.Length, dv.Length);
-        Require(squares, attn.Length, dAttn.Length, dScores.Length);
+        Require(squares, attn.Length, dAttn.IsEmpty ? squares : dAttn.Length, dScores.IsEmpty ? squares : dScores.Length);
         if (typeof(T) == typeof(float) && WideFits(TShape.MaxLen, TShape.HeadWidth))
         {
             WideBackward<TShape>(Floats(dContext), Floats(q), Floats(k), Floats(v), Floats(attn), Floats(dAttn), Floats(dScores), Floats(dq), Floats(dk), Floats(dv), float.CreateTruncating(scale));
@@ -178,8 +179,8 @@ public static partial class FusedAttention
         {
             Transpose(v, width, h * headWidth, headWidth, maxLen, lp, panel);
             ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
-            ref T dpr = ref MemoryMarshal.GetReference(dAttn.Slice(h * maxLen * maxLen));
-            ref T dsr = ref MemoryMarshal.GetReference(dScores.Slice(h * maxLen * maxLen));
+            ref T dpr = ref dAttn.IsEmpty ? ref Unsafe.NullRef<T>() : ref MemoryMarshal.GetReference(dAttn.Slice(h * maxLen * maxLen));
+            ref T dsr = ref dScores.IsEmpty ? ref Unsafe.NullRef<T>() : ref MemoryMarshal.GetReference(dScores.Slice(h * maxLen * maxLen));
 
             // dAttn = dContext v_h^T over the head's width; through the softmax: dScores = attn * (dAttn - sum(attn * dAttn)).
             for (int i = 0; i < maxLen; i++)
@@ -201,14 +202,21 @@ public static partial class FusedAttention
                     weighted = VectorMath.Fma(Vector256.LoadUnsafe(ref prow, (nuint)c), acc, weighted);
                 }
 
-                StoreRow(ref dsrow, ref Unsafe.Add(ref dpr, i * maxLen), lp, tailMask);
+                if (!dAttn.IsEmpty)
+                {
+                    StoreRow(ref dsrow, ref Unsafe.Add(ref dpr, i * maxLen), lp, tailMask);
+                }
+
                 var w = Vector256.Create(Vector256.Sum(weighted));
                 for (int c = 0; c < lp; c += vc)
                 {
                     (Vector256.LoadUnsafe(ref prow, (nuint)c) * (Vector256.LoadUnsafe(ref dsrow, (nuint)c) - w)).StoreUnsafe(ref dsrow, (nuint)c);
                 }
 
-                StoreRow(ref dsrow, ref Unsafe.Add(ref dsr, i * maxLen), lp, tailMask);
+                if (!dScores.IsEmpty)
+                {
+                    StoreRow(ref dsrow, ref Unsafe.Add(ref dsr, i * maxLen), lp, tailMask);
+                }
             }
 
             // dq_i = scale * sum over keys j of dScores_ij k_j.

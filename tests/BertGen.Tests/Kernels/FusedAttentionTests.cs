@@ -124,6 +124,15 @@ public sealed class FusedAttentionTests
         var dv = new T[maxLen * width];
         FusedAttention.Backward<T, TShape>(dContext, q, k, v, attn, dAttn, dScores, dq, dk_, dv, T.CreateTruncating(scale));
 
+        // Without dAttn and dScores to write, the input gradients are the same to the bit.
+        var dqAlone = new T[maxLen * width];
+        var dkAlone = new T[maxLen * width];
+        var dvAlone = new T[maxLen * width];
+        FusedAttention.Backward<T, TShape>(dContext, q, k, v, attn, default, default, dqAlone, dkAlone, dvAlone, T.CreateTruncating(scale));
+        Assert.Equal(dq, dqAlone);
+        Assert.Equal(dk_, dkAlone);
+        Assert.Equal(dv, dvAlone);
+
         double D(T x) => double.CreateTruncating(x);
         void Near(double expected, T actual, string what)
         {
