@@ -27,16 +27,18 @@ public static partial class FusedAttention
         int maxLen = TShape.MaxLen, heads = TShape.Heads, dk = TShape.HeadWidth;
         int width = heads * dk, square = maxLen * maxLen;
 
-        // st: one key per row, [16, 16], rows from maxLen zero; tile: the same the other way round; qt: the head's
-        // queries [dk, 16]; pad: per key, all bits where it is [PAD]; columns: a result per column of the head, [16, 16].
-        var work = Workspace<float>.Get(0, (3 * 256) + (dk * 16) + 16);
+        // st: one key per row, [16, 16], rows from maxLen zero; tile: the same the other way round; qt: q transposed,
+        // [width rounded to 16, 16] (head h from row h * dk); pad: per key, all bits where it is [PAD]; columns: a
+        // result per column of the head, [16, 16].
+        int wp = (width + 15) & ~15;
+        var work = Workspace<float>.Get(0, (3 * 256) + (wp * 16) + 16);
         ref float st = ref MemoryMarshal.GetReference(work);
         ref float tile = ref Unsafe.Add(ref st, 256);
-        var qt = work.Slice(512, dk * 16);
-        ref float qtr = ref MemoryMarshal.GetReference(qt);
-        var pad = work.Slice(512 + (dk * 16), 16);
-        ref float columns = ref Unsafe.Add(ref MemoryMarshal.GetReference(work), 528 + (dk * 16));
+        ref float qt = ref Unsafe.Add(ref tile, 256);
+        var pad = work.Slice(512 + (wp * 16), 16);
+        ref float columns = ref Unsafe.Add(ref MemoryMarshal.GetReference(work), 528 + (wp * 16));
         work.Slice(maxLen * 16, (16 - maxLen) * 16).Clear();
+        TransposeAll(q, width, maxLen, ref tile, ref qt);
         pad.Clear();
         foreach (int j in padKeys)
         {
@@ -52,12 +54,10 @@ public static partial class FusedAttention
         for (int h = 0; h < heads; h++)
         {
             int at = h * dk;
-            Transpose(q, width, at, dk, maxLen, 16, qt);
-
             // Scores, one key per row: over the head's width, as the row kernel sums them; replaced where the key is [PAD].
             for (int j = 0; j < maxLen; j++)
             {
-                var acc = HeadRow(ref Unsafe.Add(ref kr, (j * width) + at), dk, ref qtr);
+                var acc = HeadRow(ref Unsafe.Add(ref kr, (j * width) + at), dk, ref Unsafe.Add(ref qt, at * 16));
                 Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
             }
 
@@ -105,10 +105,11 @@ public static partial class FusedAttention
         int width = heads * headWidth, square = maxLen * maxLen;
 
         // pRows: attn [query, key]; pt, dpt, dst: attn, dAttn, dScores [key, query]; dsRows: dScores [query, key];
-        // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: the head's dContext [headWidth, 16]. The
-        // first five start with zero rows from maxLen, so that lanes past maxLen hold zeros, not stale values (they are
-        // never written out either way); dpt and dsRows also serve as scratch once they are used.
-        var work = Workspace<float>.Get(0, (7 * 256) + (headWidth * 16));
+        // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: dContext transposed, [width rounded to 16,
+        // 16] (head h from row h * headWidth). The first five start with zero rows from maxLen, so that lanes past maxLen
+        // hold zeros, not stale values (they are never written out either way); dpt and dsRows also serve as scratch.
+        int wp = (width + 15) & ~15;
+        var work = Workspace<float>.Get(0, (7 * 256) + (wp * 16));
         ref float pRows = ref MemoryMarshal.GetReference(work);
         ref float pt = ref Unsafe.Add(ref pRows, 256);
         ref float dpt = ref Unsafe.Add(ref pt, 256);
@@ -116,12 +117,13 @@ public static partial class FusedAttention
         ref float dsRows = ref Unsafe.Add(ref dst, 256);
         ref float dkColumns = ref Unsafe.Add(ref dsRows, 256);
         ref float dvColumns = ref Unsafe.Add(ref dkColumns, 256);
-        var dct = work.Slice(7 * 256, headWidth * 16);
-        ref float dctr = ref MemoryMarshal.GetReference(dct);
+        ref float dct = ref Unsafe.Add(ref dvColumns, 256);
         for (int t = 0; t < 5; t++)
         {
             work.Slice((t * 256) + (maxLen * 16), (16 - maxLen) * 16).Clear();
         }
+
+        TransposeAll(dContext, width, maxLen, ref dsRows, ref dct);
 
         ref float qr = ref MemoryMarshal.GetReference(q);
         ref float kr = ref MemoryMarshal.GetReference(k);
@@ -139,12 +141,11 @@ public static partial class FusedAttention
             }
 
             Transpose16(ref pRows, ref pt);
-            Transpose(dContext, width, at, headWidth, maxLen, 16, dct);
 
             // dAttn = dContext v_h^T, one key per row: over the head's width.
             for (int j = 0; j < maxLen; j++)
             {
-                HeadRow(ref Unsafe.Add(ref vr, (j * width) + at), headWidth, ref dctr).StoreUnsafe(ref dpt, (nuint)(j * 16));
+                HeadRow(ref Unsafe.Add(ref vr, (j * width) + at), headWidth, ref Unsafe.Add(ref dct, at * 16)).StoreUnsafe(ref dpt, (nuint)(j * 16));
             }
 
             if (!dAttn.IsEmpty)
@@ -289,6 +290,34 @@ public static partial class FusedAttention
         fixed (float* p = &from)
         {
             return Avx512F.MaskLoad(p, rowMask, Vector512<float>.Zero);
+        }
+    }
+
+    /// <summary>
+    /// to[c, i] = m[i, c] for every column c of a [maxLen, width] matrix, the rows along 16 lanes, zero from maxLen: 16
+    /// columns at a time through <paramref name="tile"/>, transposed in registers. <paramref name="to"/> has width
+    /// rounded up to 16 rows.
+    /// </summary>
+    private static unsafe void TransposeAll(ReadOnlySpan<float> m, int width, int maxLen, ref float tile, ref float to)
+    {
+        fixed (float* p = m)
+        {
+            for (int c0 = 0; c0 < width; c0 += 16)
+            {
+                var mask = RowMask(Math.Min(16, width - c0));
+                int i = 0;
+                for (; i < maxLen; i++)
+                {
+                    Avx512F.MaskLoad(p + (i * width) + c0, mask, Vector512<float>.Zero).StoreUnsafe(ref tile, (nuint)(i * 16));
+                }
+
+                for (; i < 16; i++)
+                {
+                    Vector512<float>.Zero.StoreUnsafe(ref tile, (nuint)(i * 16));
+                }
+
+                Transpose16(ref tile, ref Unsafe.Add(ref to, c0 * 16));
+            }
         }
     }
 
