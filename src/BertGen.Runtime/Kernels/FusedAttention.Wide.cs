@@ -55,10 +55,12 @@ public static partial class FusedAttention
         {
             int at = h * dk;
             // Scores, one key per row: over the head's width, as the row kernel sums them; replaced where the key is [PAD].
-            for (int j = 0; j < maxLen; j++)
+            for (int j = 0; j < maxLen; j += 2)
             {
-                var acc = HeadRow(ref Unsafe.Add(ref kr, (j * width) + at), dk, ref Unsafe.Add(ref qt, at * 16));
-                Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
+                int j1 = Math.Min(j + 1, maxLen - 1);
+                HeadRows(ref Unsafe.Add(ref kr, at), width, j, j1, dk, ref Unsafe.Add(ref qt, at * 16), out var acc0, out var acc1);
+                Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc0 * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
+                Vector512.ConditionalSelect(Vector512.Create(pad[j1]), vMasked, acc1 * vScale).StoreUnsafe(ref st, (nuint)(j1 * 16));
             }
 
             Transpose16(ref st, ref tile);
@@ -143,9 +145,12 @@ public static partial class FusedAttention
             Transpose16(ref pRows, ref pt);
 
             // dAttn = dContext v_h^T, one key per row: over the head's width.
-            for (int j = 0; j < maxLen; j++)
+            for (int j = 0; j < maxLen; j += 2)
             {
-                HeadRow(ref Unsafe.Add(ref vr, (j * width) + at), headWidth, ref Unsafe.Add(ref dct, at * 16)).StoreUnsafe(ref dpt, (nuint)(j * 16));
+                int j1 = Math.Min(j + 1, maxLen - 1);
+                HeadRows(ref Unsafe.Add(ref vr, at), width, j, j1, headWidth, ref Unsafe.Add(ref dct, at * 16), out var acc0, out var acc1);
+                acc0.StoreUnsafe(ref dpt, (nuint)(j * 16));
+                acc1.StoreUnsafe(ref dpt, (nuint)(j1 * 16));
             }
 
             if (!dAttn.IsEmpty)
@@ -209,19 +214,23 @@ public static partial class FusedAttention
     }
 
     /// <summary>
-    /// The sum over d below dk of m[d] times row d of <paramref name="panel"/> (rows of 16), in order: one key's row of
-    /// scores from the queries, or of dAttn from dContext, as the row kernel sums it.
+    /// For keys j0 and j1, the sum over d below dk of m[j, d] (rows of <paramref name="width"/>) times row d of
+    /// <paramref name="panel"/> (rows of 16), in order: two keys' rows of scores from the queries, or of dAttn from
+    /// dContext, as the row kernel sums them, in two chains that overlap (j1 may equal j0 for an odd last key).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> HeadRow(ref float m, int dk, ref float panel)
+    private static void HeadRows(ref float m, int width, int j0, int j1, int dk, ref float panel, out Vector512<float> acc0, out Vector512<float> acc1)
     {
-        var acc = Vector512<float>.Zero;
+        ref float m0 = ref Unsafe.Add(ref m, j0 * width);
+        ref float m1 = ref Unsafe.Add(ref m, j1 * width);
+        acc0 = Vector512<float>.Zero;
+        acc1 = Vector512<float>.Zero;
         for (int d = 0; d < dk; d++)
         {
-            acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m, d)), Row(ref panel, d), acc);
+            var row = Row(ref panel, d);
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m0, d)), row, acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m1, d)), row, acc1);
         }
-
-        return acc;
     }
 
     /// <summary>All bits in the first maxLen of 16 lanes.</summary>
