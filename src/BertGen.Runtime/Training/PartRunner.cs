@@ -3,9 +3,11 @@ using System.Runtime.ExceptionServices;
 namespace BertGen.Training;
 
 /// <summary>
-/// Runs one action over parts 0 to n-1 at once: part 0 on the calling thread, the others as work items of the thread
-/// pool, then waits for all of them. The work items are made once and reused, so a run allocates nothing (Parallel.For
-/// allocated about 1.7 KB a call). An exception in a part is rethrown on the calling thread once every part has ended.
+/// Runs one action over parts 0 to n-1 at once: part 0 on the calling thread, the others offered to the thread pool as
+/// work items made once and reused, so a run allocates nothing (Parallel.For allocated about 1.7 KB a call). Each part
+/// runs once, on whichever thread claims it first: the calling thread, having finished part 0, claims any part no pool
+/// thread has started, so a run finishes even when the pool is busy. An exception in a part is rethrown on the calling
+/// thread once every part has ended.
 /// </summary>
 internal sealed class PartRunner
 {
@@ -30,7 +32,7 @@ internal sealed class PartRunner
         _pending.Reset(parts - 1);
         for (int i = 0; i < parts - 1; i++)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_others[i], preferLocal: false);
+            _others[i].Offer();
         }
 
         try
@@ -39,6 +41,11 @@ internal sealed class PartRunner
         }
         finally
         {
+            for (int i = 0; i < parts - 1; i++)
+            {
+                _others[i].TryRun();
+            }
+
             _pending.Wait();
             _action = null;
         }
@@ -51,8 +58,25 @@ internal sealed class PartRunner
 
     private sealed class Part(PartRunner runner, int index) : IThreadPoolWorkItem
     {
-        public void Execute()
+        // 1 while this part of the current run waits for a thread; whoever sets it to 0 runs the part. A work item
+        // queued for an earlier run that a pool thread reaches late finds 0 and does nothing.
+        private int _open;
+
+        public void Offer()
         {
+            Volatile.Write(ref _open, 1);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        public void Execute() => TryRun();
+
+        public void TryRun()
+        {
+            if (Interlocked.Exchange(ref _open, 0) == 0)
+            {
+                return;
+            }
+
             try
             {
                 runner._action!(index);

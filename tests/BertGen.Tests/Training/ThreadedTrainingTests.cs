@@ -59,6 +59,26 @@ public sealed class ThreadedTrainingTests
         Assert.Equal([2, 2, 1], ran);
     }
 
+    [Fact]
+    public void Every_part_runs_exactly_once_in_each_of_many_runs()
+    {
+        // Work items of one run that the pool reaches late must neither run a part twice nor miss the next run's.
+        var runner = new PartRunner(4);
+        var counts = new int[4];
+        var expected = new int[4];
+        for (int run = 1; run <= 2000; run++)
+        {
+            int parts = 2 + (run % 3);
+            runner.Run(parts, part => Interlocked.Increment(ref counts[part]));
+            for (int part = 0; part < parts; part++)
+            {
+                expected[part]++;
+            }
+
+            Assert.Equal(expected, counts);
+        }
+    }
+
     private static Trainer NewTrainer(int threads)
     {
         var data = TrainingData.Create(Corpus.Default, "default", SeedBert.MaxLen, SeedBert.MaxPred, new SeededRandom(1));
