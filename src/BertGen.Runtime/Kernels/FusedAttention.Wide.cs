@@ -11,7 +11,8 @@ namespace BertGen.Kernels;
 /// maximum and sum over independent vectors, with no reduction across a vector and no scalar division, and the
 /// exponentials run at full throughput. 16x16 tiles are transposed in registers to read and write the row-major tensors.
 /// Every sum is taken in the order of the row kernel (two eight-lane halves, then the same tree of additions), so both
-/// give the same bits: a machine without AVX-512 trains to the same numbers.
+/// give the same bits: a machine without AVX-512 trains to the same numbers. Without AVX-512 the kernel still runs,
+/// moving values element by element, though only its test takes it there.
 /// </summary>
 public static partial class FusedAttention
 {
@@ -296,6 +297,11 @@ public static partial class FusedAttention
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> LoadRow16(ref float from, Vector512<float> rowMask)
     {
+        if (!Avx512F.IsSupported)
+        {
+            return Portable.Load(ref from, rowMask);
+        }
+
         fixed (float* p = &from)
         {
             return Avx512F.MaskLoad(p, rowMask, Vector512<float>.Zero);
@@ -309,6 +315,12 @@ public static partial class FusedAttention
     /// </summary>
     private static unsafe void TransposeAll(ReadOnlySpan<float> m, int width, int maxLen, ref float tile, ref float to)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Portable.TransposeAll(m, width, maxLen, ref to);
+            return;
+        }
+
         fixed (float* p = m)
         {
             for (int c0 = 0; c0 < width; c0 += 16)
@@ -333,6 +345,12 @@ public static partial class FusedAttention
     /// <summary>The first maxLen values of each of the first maxLen rows of a tile (rows of 16) to maxLen-wide rows.</summary>
     private static unsafe void WriteRows(ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Portable.WriteRows(ref tile, maxLen, ref output);
+            return;
+        }
+
         fixed (float* o = &output)
         {
             for (int i = 0; i < maxLen; i++)
@@ -349,6 +367,12 @@ public static partial class FusedAttention
     /// </summary>
     private static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Portable.WriteColumns(ref columns, dk, maxLen, ref output, stride);
+            return;
+        }
+
         fixed (float* o = &output)
         {
             for (int g = 0; g < dk; g += 4)
@@ -384,6 +408,12 @@ public static partial class FusedAttention
     /// </summary>
     private static void Transpose16(ref float from, ref float to)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Portable.Transpose16(ref from, ref to);
+            return;
+        }
+
         var t0 = Avx512F.UnpackLow(Row(ref from, 0), Row(ref from, 1));
         var t1 = Avx512F.UnpackHigh(Row(ref from, 0), Row(ref from, 1));
         var t2 = Avx512F.UnpackLow(Row(ref from, 2), Row(ref from, 3));
@@ -436,5 +466,69 @@ public static partial class FusedAttention
         Avx512F.Shuffle4x128(ab01, cd01, 0xDD).StoreUnsafe(ref to, (nuint)((4 + m) * 16));
         Avx512F.Shuffle4x128(ab23, cd23, 0x88).StoreUnsafe(ref to, (nuint)((8 + m) * 16));
         Avx512F.Shuffle4x128(ab23, cd23, 0xDD).StoreUnsafe(ref to, (nuint)((12 + m) * 16));
+    }
+
+    /// <summary>
+    /// The moves above element by element, for a machine without AVX-512: there the models never take the wide kernel
+    /// (the row kernel is faster), but its test still runs it, so that every machine checks its arithmetic against
+    /// the row kernel's bits; the register transposes themselves are checked where AVX-512 is native.
+    /// </summary>
+    private static class Portable
+    {
+        public static Vector512<float> Load(ref float from, Vector512<float> rowMask)
+        {
+            Span<float> lanes = stackalloc float[16];
+            for (int i = 0; i < 16; i++)
+            {
+                lanes[i] = rowMask.AsInt32()[i] != 0 ? Unsafe.Add(ref from, i) : 0;
+            }
+
+            return Vector512.Create((ReadOnlySpan<float>)lanes);
+        }
+
+        public static void TransposeAll(ReadOnlySpan<float> m, int width, int maxLen, ref float to)
+        {
+            int wp = (width + 15) & ~15;
+            for (int c = 0; c < wp; c++)
+            {
+                for (int i = 0; i < 16; i++)
+                {
+                    Unsafe.Add(ref to, (c * 16) + i) = c < width && i < maxLen ? m[(i * width) + c] : 0;
+                }
+            }
+        }
+
+        public static void WriteRows(ref float tile, int maxLen, ref float output)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                for (int j = 0; j < maxLen; j++)
+                {
+                    Unsafe.Add(ref output, (i * maxLen) + j) = Unsafe.Add(ref tile, (i * 16) + j);
+                }
+            }
+        }
+
+        public static void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                for (int d = 0; d < dk; d++)
+                {
+                    Unsafe.Add(ref output, (i * stride) + d) = Unsafe.Add(ref columns, (d * 16) + i);
+                }
+            }
+        }
+
+        public static void Transpose16(ref float from, ref float to)
+        {
+            for (int r = 0; r < 16; r++)
+            {
+                for (int c = 0; c < 16; c++)
+                {
+                    Unsafe.Add(ref to, (c * 16) + r) = Unsafe.Add(ref from, (r * 16) + c);
+                }
+            }
+        }
     }
 }
