@@ -25,57 +25,39 @@ if (args is ["profile", var size, var seconds, ..])
 
 if (args is ["forward", var forwardSize])
 {
-    // The forward pass of one sample (BenchmarkDotNet's "forward, one sample"): the fastest of many 10 ms windows over
-    // 4 s, as "time" does for a step; also a loop for a profiler to watch.
+    // The forward pass of one sample (BenchmarkDotNet's "forward, one sample"); also a loop for a profiler to watch.
     var work = new Workload(Enum.Parse<Size>(forwardSize, ignoreCase: true));
     var activations = new float[work.Model.Activations.Length];
-    void Forward() => work.Model.ForwardSamples<float>(work.Trainer.Parameters, work.Trainer.Batches[0], 0, 1, activations);
-    var clock = Stopwatch.StartNew();
-    int perWindow = 0;
-    while (clock.Elapsed.TotalSeconds < 1)
-    {
-        Forward();
-    }
-
-    clock.Restart();
-    while (clock.Elapsed.TotalMilliseconds < 10)
-    {
-        Forward();
-        perWindow++;
-    }
-
-    double best = double.MaxValue;
-    var total = Stopwatch.StartNew();
-    while (total.Elapsed.TotalSeconds < 4)
-    {
-        clock.Restart();
-        for (int i = 0; i < perWindow; i++)
-        {
-            Forward();
-        }
-
-        best = Math.Min(best, clock.Elapsed.TotalMicroseconds / perWindow);
-    }
-
+    var (best, perWindow) = FastestWindow(
+        () => work.Model.ForwardSamples<float>(work.Trainer.Parameters, work.Trainer.Batches[0], 0, 1, activations), 10);
     Console.WriteLine($"{forwardSize}: {best:F2} us per forward pass of one sample (fastest window of {perWindow})");
     return;
 }
 
 if (args is ["time", var timedSize, ..])
 {
-    // The fastest of many short windows: on a shared machine, interference only ever adds time.
     var work = new Workload(Enum.Parse<Size>(timedSize, ignoreCase: true), args.Length > 2 ? int.Parse(args[2]) : 1);
+    var (best, perWindow) = FastestWindow(() => work.Trainer.TrainEpoch(), 30);
+    Console.WriteLine($"{timedSize}: {best:F1} us per step (fastest window of {perWindow} steps)");
+    return;
+}
+
+// Microseconds per call of the fastest window of calls over 4 s, after 1 s of warm-up; a window is as many calls as
+// fill windowMilliseconds. On a shared machine interference only ever adds time, so the fastest window is the steadiest
+// figure for comparing two builds.
+static (double Microseconds, int PerWindow) FastestWindow(Action call, double windowMilliseconds)
+{
     var clock = Stopwatch.StartNew();
     while (clock.Elapsed.TotalSeconds < 1)
     {
-        work.Trainer.TrainEpoch();
+        call();
     }
 
     int perWindow = 0;
     clock.Restart();
-    while (clock.Elapsed.TotalMilliseconds < 30)
+    while (clock.Elapsed.TotalMilliseconds < windowMilliseconds)
     {
-        work.Trainer.TrainEpoch();
+        call();
         perWindow++;
     }
 
@@ -86,14 +68,13 @@ if (args is ["time", var timedSize, ..])
         clock.Restart();
         for (int i = 0; i < perWindow; i++)
         {
-            work.Trainer.TrainEpoch();
+            call();
         }
 
         best = Math.Min(best, clock.Elapsed.TotalMicroseconds / perWindow);
     }
 
-    Console.WriteLine($"{timedSize}: {best:F1} us per step (fastest window of {perWindow} steps)");
-    return;
+    return (best, perWindow);
 }
 
 if (args is ["alloc", var allocSize, ..])

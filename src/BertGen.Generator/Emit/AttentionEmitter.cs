@@ -85,22 +85,20 @@ internal static class AttentionEmitter
 
         w.Close();
         w.Line();
-        w.Lines(Fused(s)
+        string gradients = Fused(s)
             ? """
-                /// <summary>
-                /// Backward of <see cref="AttentionForward"/>: from dContext, writes dq, dk and dv. dAttn and dScores
                 /// ([Heads, MaxLen, MaxLen]) are left as they are: the fused kernel keeps the gradients of attn and
                 /// scores to itself, since nothing reads them afterwards. A masked score was replaced, not computed,
                 /// and its weight is 0, so no gradient flows through it.
-                /// </summary>
                 """
             : """
-                /// <summary>
-                /// Backward of <see cref="AttentionForward"/>: from dContext, writes dq, dk and dv. dAttn and dScores
                 /// ([Heads, MaxLen, MaxLen]) receive the gradients of attn and scores. A masked score was replaced, not
                 /// computed, and its weight is 0, so no gradient flows through it.
-                /// </summary>
-                """);
+                """;
+        w.Line("/// <summary>");
+        w.Line("/// Backward of <see cref=\"AttentionForward\"/>: from dContext, writes dq, dk and dv. dAttn and dScores");
+        w.Lines(gradients);
+        w.Line("/// </summary>");
         w.OpenKernel("private static void AttentionBackward<T>(ReadOnlySpan<T> dContext, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<T> attn, Span<T> dAttn, Span<T> dScores, Span<T> dq, Span<T> dk, Span<T> dv)");
         w.Lines("""
             T scale = T.CreateTruncating(AttentionScale);
