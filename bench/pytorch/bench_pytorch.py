@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Times one training step (forward, backward, Adam) of the reference model in PyTorch eager mode, at the sizes in
-bench/configs, with 1 and 2 threads, and prints JSON: {size: {threads: ms_per_step}}.
+bench/configs, and prints JSON: {size: {setting: ms_per_step}}.
+
+PyTorch's own thread pool (torch.set_num_threads) and OpenBLAS's, which runs the matrix products, are set separately;
+each setting is "T/B", T threads for PyTorch and B for OpenBLAS. "1/1" is PyTorch on one core; the others are what it
+can do with both (two threads in both pools compete for the two cores, so the mixed settings are tried too).
 
 The batch is built like bench/BertGen.Benchmarks/Workload.cs: the seed size uses the six default pairs' shape (the
 article's corpus, vocabulary 42); the others random pairs that fill maxLen, with maxPred masks each.
 """
+import ctypes
 import json
 import os
 import sys
@@ -33,8 +38,29 @@ def batch(c: Config, vocab: int, gen: torch.Generator):
     return ids, seg, pos, tok, torch.arange(b) % 2
 
 
-def time_steps(c, vocab, threads, seconds):
-    torch.set_num_threads(threads)
+def openblas():
+    """The OpenBLAS library PyTorch loaded, or None. It keeps its own thread pool, which torch.set_num_threads does not
+    touch: without openblas_set_num_threads, "one thread" runs every matrix product on all cores."""
+    with open("/proc/self/maps") as maps:
+        path = next((line.split()[-1] for line in maps if "libopenblas" in line), None)
+    return ctypes.CDLL(path) if path else None
+
+
+SETTINGS = [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def set_threads(torch_threads, blas_threads):
+    torch.set_num_threads(torch_threads)
+    blas = openblas()
+    if blas is None:
+        sys.exit("no OpenBLAS library is loaded: its thread count cannot be set (install libopenblas0-pthread)")
+    blas.openblas_set_num_threads(blas_threads)
+    if blas.openblas_get_num_threads() != blas_threads:
+        sys.exit(f"OpenBLAS kept {blas.openblas_get_num_threads()} threads instead of {blas_threads}")
+
+
+def time_steps(c, vocab, setting, seconds):
+    set_threads(*setting)
     gen = torch.Generator().manual_seed(1)
     params = init_parameters(c, vocab, gen)
     data = batch(c, vocab, gen)
@@ -48,11 +74,19 @@ def time_steps(c, vocab, threads, seconds):
 
     for _ in range(3):
         step()
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds or steps < 3:
         step()
         steps += 1
-    return (time.perf_counter() - start) * 1000 / steps
+    wall = time.perf_counter() - start
+    # CPU time over wall time: how many cores the setting really kept busy.
+    print(f"  {label(setting)}: {wall * 1000 / steps:.3f} ms/step, {(time.process_time() - cpu) / wall:.2f} cores busy",
+          file=sys.stderr)
+    return wall * 1000 / steps
+
+
+def label(setting):
+    return f"{setting[0]}/{setting[1]}"
 
 
 def main():
@@ -62,8 +96,8 @@ def main():
         c = Config.load(os.path.join(HERE, "..", "configs", f"{size}.bertgen.json"))
         with open(os.path.join(HERE, "..", "configs", f"{size}.bertgen.json")) as f:
             vocab = json.load(f)["vocabSize"]
-        results[size] = {str(threads): time_steps(c, vocab, threads, seconds) for threads in (1, 2)}
-        print(f"{size}: {results[size]}", file=sys.stderr)
+        print(f"{size}:", file=sys.stderr)
+        results[size] = {label(setting): time_steps(c, vocab, setting, seconds) for setting in SETTINGS}
     print(json.dumps(results))
 
 
