@@ -77,6 +77,43 @@ public sealed class GemmTests
         Assert.Equal(expected, packed);
     }
 
+    [Fact]
+    public void Packing_columns_equals_packing_the_transposed_rows_at_every_small_shape()
+    {
+        // PackColumns reads B as the transpose of src; PackRows of that transpose, written out, must give the same
+        // panels, padding included. Float takes the 8x8 register tiles where AVX is present, double the plain loop.
+        for (int n = 1; n <= 40; n++)
+        {
+            for (int k = 1; k <= 20; k++)
+            {
+                ComparePacking<float>(n, k);
+                ComparePacking<double>(n, k);
+            }
+        }
+    }
+
+    private static void ComparePacking<T>(int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new SeededRandom((ulong)((n * 100) + k));
+        int ld = k + (n % 3);
+        var src = Enumerable.Range(0, ((n - 1) * ld) + k).Select(_ => T.CreateTruncating(random.NextGaussian())).ToArray();
+        var transposed = new T[k * n];
+        for (int j = 0; j < n; j++)
+        {
+            for (int kk = 0; kk < k; kk++)
+            {
+                transposed[(kk * n) + j] = src[(j * ld) + kk];
+            }
+        }
+
+        var expected = new T[k * Gemm.PaddedWidth(n)];
+        Gemm.PackRows<T>(transposed, n, k, n, expected);
+        var packed = Enumerable.Repeat(T.NaN, expected.Length).ToArray();
+        Gemm.PackColumns<T>(src, ld, k, n, packed);
+        Assert.True(expected.AsSpan().SequenceEqual(packed), $"{typeof(T).Name} n={n} k={k}");
+    }
+
     private static void Check<T>(int rows, int n, int k, double tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
