@@ -293,41 +293,56 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = groups.Rows;
-        var cursor = new RowCursor(groups, lda, ldc);
         int vc = Vector256<T>.Count, width = PanelWidth<T>(np);
-        Rows6 block = default;
+
+        // Where each row of A and C starts, worked out once for every panel; six more entries repeat the last row, so a
+        // block of fewer valid rows reads rows that exist (and stores only the valid ones).
+        Span<nint> offsets = rows <= 512 ? stackalloc nint[2 * (rows + 6)] : new nint[2 * (rows + 6)];
+        ref nint ra = ref offsets[0];
+        ref nint rc = ref offsets[rows + 6];
+        int i = 0;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            for (int r = 0; r < groups.RowsPerGroup; r++, i++)
+            {
+                Unsafe.Add(ref ra, i) = ((nint)g * groups.StrideA) + ((nint)r * lda);
+                Unsafe.Add(ref rc, i) = ((nint)g * groups.StrideC) + ((nint)r * ldc);
+            }
+        }
+
+        for (; i < rows + 6; i++)
+        {
+            Unsafe.Add(ref ra, i) = Unsafe.Add(ref ra, rows - 1);
+            Unsafe.Add(ref rc, i) = Unsafe.Add(ref rc, rows - 1);
+        }
+
         for (int j0 = 0; j0 < np; j0 += width)
         {
             ref T panel = ref Unsafe.Add(ref br, (nint)j0 * k);
-            cursor.Reset();
             int m = 0;
             if (width == 4 * vc)
             {
                 for (; m + 6 <= rows; m += 6)
                 {
-                    cursor.Next(6, ref block);
-                    Block6x4(ref ar, ak, ref panel, width, k, ref output, in block, j0);
+                    Block6x4(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref cursor, m, rows, j0);
+                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, m, rows, j0);
             }
             else if (width == 2 * vc)
             {
                 for (; m + 6 <= rows; m += 6)
                 {
-                    cursor.Next(6, ref block);
-                    Block6x2(ref ar, ak, ref panel, width, k, ref output, in block, j0);
+                    Block6x2(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref cursor, m, rows, j0);
+                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, m, rows, j0);
             }
             else
             {
                 for (; m < rows; m += 6)
                 {
-                    int valid = Math.Min(6, rows - m);
-                    cursor.Next(valid, ref block);
-                    Block6x1(ref ar, ak, ref panel, width, k, ref output, in block, j0, valid);
+                    Block6x1(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0, Math.Min(6, rows - m));
                 }
             }
         }
@@ -336,7 +351,7 @@ public static class Gemm
     // Each block is its own compiled method, not inlined into Multiply, so that its FMAs and stores are inlined. Offsets
     // into A and B advance by addition; the JIT then addresses every operand as base + offset.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j)
+    private static void Block6x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -351,17 +366,17 @@ public static class Gemm
         var c41 = Vector256<T>.Zero;
         var c50 = Vector256<T>.Zero;
         var c51 = Vector256<T>.Zero;
-        ref T a = ref Unsafe.Add(ref ar, rows.A0);
-        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
-        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
-        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
-        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
-        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
+        ref T a = ref Unsafe.Add(ref ar, ra);
+        ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+        ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+        ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+        ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+        ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
         nuint vc = (nuint)Vector256<T>.Count;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
+        // One offset into every row of A, counted up to its end; B's row advanced by reference.
+        for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
         {
-            ref T bk = ref Unsafe.Add(ref b, bt);
+            ref T bk = ref b;
             var b0 = Vector256.LoadUnsafe(ref bk);
             var b1 = Vector256.LoadUnsafe(ref bk, vc);
             var x = Vector256.Create(Unsafe.Add(ref a, at));
@@ -385,39 +400,37 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(rows.C0, j, c00);
-        output.Store(rows.C0, j1, c01);
-        output.Store(rows.C1, j, c10);
-        output.Store(rows.C1, j1, c11);
-        output.Store(rows.C2, j, c20);
-        output.Store(rows.C2, j1, c21);
-        output.Store(rows.C3, j, c30);
-        output.Store(rows.C3, j1, c31);
-        output.Store(rows.C4, j, c40);
-        output.Store(rows.C4, j1, c41);
-        output.Store(rows.C5, j, c50);
-        output.Store(rows.C5, j1, c51);
+        output.Store(rc, j, c00);
+        output.Store(rc, j1, c01);
+        output.Store(Unsafe.Add(ref rc, 1), j, c10);
+        output.Store(Unsafe.Add(ref rc, 1), j1, c11);
+        output.Store(Unsafe.Add(ref rc, 2), j, c20);
+        output.Store(Unsafe.Add(ref rc, 2), j1, c21);
+        output.Store(Unsafe.Add(ref rc, 3), j, c30);
+        output.Store(Unsafe.Add(ref rc, 3), j1, c31);
+        output.Store(Unsafe.Add(ref rc, 4), j, c40);
+        output.Store(Unsafe.Add(ref rc, 4), j1, c41);
+        output.Store(Unsafe.Add(ref rc, 5), j, c50);
+        output.Store(Unsafe.Add(ref rc, 5), j1, c51);
     }
 
     /// <summary>Rows m to rows - 1 (fewer than six) of a panel starting at column j0, four rows by two vectors at a time.</summary>
-    private static void LeftoverRows<T>(ref T ar, int ak, ref T panel, int width, int k, ref Output<T> output, ref RowCursor cursor, int m, int rows, int j0)
+    private static void LeftoverRows<T>(ref T ar, int ak, ref T panel, int width, int k, ref Output<T> output, ref nint ra, ref nint rc, int m, int rows, int j0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Rows6 block = default;
         for (; m < rows; m += 4)
         {
             int valid = Math.Min(4, rows - m);
-            cursor.Next(valid, ref block);
             for (int c = 0; c < width; c += 2 * Vector256<T>.Count)
             {
-                Block4x2(ref ar, ak, ref Unsafe.Add(ref panel, c), width, k, ref output, in block, j0 + c, valid);
+                Block4x2(ref ar, ak, ref Unsafe.Add(ref panel, c), width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0 + c, valid);
             }
         }
     }
 
     // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x4<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j)
+    private static void Block6x4<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -444,17 +457,17 @@ public static class Gemm
         var c51 = Vector256<T>.Zero;
         var c52 = Vector256<T>.Zero;
         var c53 = Vector256<T>.Zero;
-        ref T a = ref Unsafe.Add(ref ar, rows.A0);
-        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
-        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
-        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
-        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
-        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
+        ref T a = ref Unsafe.Add(ref ar, ra);
+        ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+        ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+        ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+        ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+        ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
         nuint vc = (nuint)Vector256<T>.Count;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
+        // One offset into every row of A, counted up to its end; B's row advanced by reference.
+        for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
         {
-            ref T bk = ref Unsafe.Add(ref b, bt);
+            ref T bk = ref b;
             var b0 = Vector256.LoadUnsafe(ref bk);
             var b1 = Vector256.LoadUnsafe(ref bk, vc);
             var b2 = Vector256.LoadUnsafe(ref bk, 2 * vc);
@@ -491,35 +504,35 @@ public static class Gemm
             c53 = VectorMath.Fma(x, b3, c53);
         }
 
-        output.Store(rows.C0, j + (0 * Vector256<T>.Count), c00);
-        output.Store(rows.C0, j + (1 * Vector256<T>.Count), c01);
-        output.Store(rows.C0, j + (2 * Vector256<T>.Count), c02);
-        output.Store(rows.C0, j + (3 * Vector256<T>.Count), c03);
-        output.Store(rows.C1, j + (0 * Vector256<T>.Count), c10);
-        output.Store(rows.C1, j + (1 * Vector256<T>.Count), c11);
-        output.Store(rows.C1, j + (2 * Vector256<T>.Count), c12);
-        output.Store(rows.C1, j + (3 * Vector256<T>.Count), c13);
-        output.Store(rows.C2, j + (0 * Vector256<T>.Count), c20);
-        output.Store(rows.C2, j + (1 * Vector256<T>.Count), c21);
-        output.Store(rows.C2, j + (2 * Vector256<T>.Count), c22);
-        output.Store(rows.C2, j + (3 * Vector256<T>.Count), c23);
-        output.Store(rows.C3, j + (0 * Vector256<T>.Count), c30);
-        output.Store(rows.C3, j + (1 * Vector256<T>.Count), c31);
-        output.Store(rows.C3, j + (2 * Vector256<T>.Count), c32);
-        output.Store(rows.C3, j + (3 * Vector256<T>.Count), c33);
-        output.Store(rows.C4, j + (0 * Vector256<T>.Count), c40);
-        output.Store(rows.C4, j + (1 * Vector256<T>.Count), c41);
-        output.Store(rows.C4, j + (2 * Vector256<T>.Count), c42);
-        output.Store(rows.C4, j + (3 * Vector256<T>.Count), c43);
-        output.Store(rows.C5, j + (0 * Vector256<T>.Count), c50);
-        output.Store(rows.C5, j + (1 * Vector256<T>.Count), c51);
-        output.Store(rows.C5, j + (2 * Vector256<T>.Count), c52);
-        output.Store(rows.C5, j + (3 * Vector256<T>.Count), c53);
+        output.Store(rc, j + (0 * Vector256<T>.Count), c00);
+        output.Store(rc, j + (1 * Vector256<T>.Count), c01);
+        output.Store(rc, j + (2 * Vector256<T>.Count), c02);
+        output.Store(rc, j + (3 * Vector256<T>.Count), c03);
+        output.Store(Unsafe.Add(ref rc, 1), j + (0 * Vector256<T>.Count), c10);
+        output.Store(Unsafe.Add(ref rc, 1), j + (1 * Vector256<T>.Count), c11);
+        output.Store(Unsafe.Add(ref rc, 1), j + (2 * Vector256<T>.Count), c12);
+        output.Store(Unsafe.Add(ref rc, 1), j + (3 * Vector256<T>.Count), c13);
+        output.Store(Unsafe.Add(ref rc, 2), j + (0 * Vector256<T>.Count), c20);
+        output.Store(Unsafe.Add(ref rc, 2), j + (1 * Vector256<T>.Count), c21);
+        output.Store(Unsafe.Add(ref rc, 2), j + (2 * Vector256<T>.Count), c22);
+        output.Store(Unsafe.Add(ref rc, 2), j + (3 * Vector256<T>.Count), c23);
+        output.Store(Unsafe.Add(ref rc, 3), j + (0 * Vector256<T>.Count), c30);
+        output.Store(Unsafe.Add(ref rc, 3), j + (1 * Vector256<T>.Count), c31);
+        output.Store(Unsafe.Add(ref rc, 3), j + (2 * Vector256<T>.Count), c32);
+        output.Store(Unsafe.Add(ref rc, 3), j + (3 * Vector256<T>.Count), c33);
+        output.Store(Unsafe.Add(ref rc, 4), j + (0 * Vector256<T>.Count), c40);
+        output.Store(Unsafe.Add(ref rc, 4), j + (1 * Vector256<T>.Count), c41);
+        output.Store(Unsafe.Add(ref rc, 4), j + (2 * Vector256<T>.Count), c42);
+        output.Store(Unsafe.Add(ref rc, 4), j + (3 * Vector256<T>.Count), c43);
+        output.Store(Unsafe.Add(ref rc, 5), j + (0 * Vector256<T>.Count), c50);
+        output.Store(Unsafe.Add(ref rc, 5), j + (1 * Vector256<T>.Count), c51);
+        output.Store(Unsafe.Add(ref rc, 5), j + (2 * Vector256<T>.Count), c52);
+        output.Store(Unsafe.Add(ref rc, 5), j + (3 * Vector256<T>.Count), c53);
     }
 
     // Up to four rows: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
+    private static void Block4x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c00 = Vector256<T>.Zero;
@@ -530,15 +543,15 @@ public static class Gemm
         var c21 = Vector256<T>.Zero;
         var c30 = Vector256<T>.Zero;
         var c31 = Vector256<T>.Zero;
-        ref T a = ref Unsafe.Add(ref ar, rows.A0);
-        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
-        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
-        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
+        ref T a = ref Unsafe.Add(ref ar, ra);
+        ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+        ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+        ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
         nuint vc = (nuint)Vector256<T>.Count;
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
+        // One offset into every row of A, counted up to its end; B's row advanced by reference.
+        for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
         {
-            ref T bk = ref Unsafe.Add(ref b, bt);
+            ref T bk = ref b;
             var b0 = Vector256.LoadUnsafe(ref bk);
             var b1 = Vector256.LoadUnsafe(ref bk, vc);
             var x = Vector256.Create(Unsafe.Add(ref a, at));
@@ -556,30 +569,30 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(rows.C0, j, c00);
-        output.Store(rows.C0, j1, c01);
+        output.Store(rc, j, c00);
+        output.Store(rc, j1, c01);
         if (valid > 1)
         {
-            output.Store(rows.C1, j, c10);
-            output.Store(rows.C1, j1, c11);
+            output.Store(Unsafe.Add(ref rc, 1), j, c10);
+            output.Store(Unsafe.Add(ref rc, 1), j1, c11);
         }
 
         if (valid > 2)
         {
-            output.Store(rows.C2, j, c20);
-            output.Store(rows.C2, j1, c21);
+            output.Store(Unsafe.Add(ref rc, 2), j, c20);
+            output.Store(Unsafe.Add(ref rc, 2), j1, c21);
         }
 
         if (valid > 3)
         {
-            output.Store(rows.C3, j, c30);
-            output.Store(rows.C3, j1, c31);
+            output.Store(Unsafe.Add(ref rc, 3), j, c30);
+            output.Store(Unsafe.Add(ref rc, 3), j1, c31);
         }
     }
 
     // Up to six rows of a panel one vector wide: rows past the valid ones read row 0 again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x1<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, in Rows6 rows, int j, int valid)
+    private static void Block6x1<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c0 = Vector256<T>.Zero;
@@ -588,16 +601,15 @@ public static class Gemm
         var c3 = Vector256<T>.Zero;
         var c4 = Vector256<T>.Zero;
         var c5 = Vector256<T>.Zero;
-        ref T a = ref Unsafe.Add(ref ar, rows.A0);
-        ref T a1 = ref Unsafe.Add(ref ar, rows.A1);
-        ref T a2 = ref Unsafe.Add(ref ar, rows.A2);
-        ref T a3 = ref Unsafe.Add(ref ar, rows.A3);
-        ref T a4 = ref Unsafe.Add(ref ar, rows.A4);
-        ref T a5 = ref Unsafe.Add(ref ar, rows.A5);
-        nint at = 0, bt = 0;
-        for (int kk = 0; kk < k; kk++, at += ak, bt += ldb)
+        ref T a = ref Unsafe.Add(ref ar, ra);
+        ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+        ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+        ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+        ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+        ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
+        for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
         {
-            var bk = Vector256.LoadUnsafe(ref Unsafe.Add(ref b, bt));
+            var bk = Vector256.LoadUnsafe(ref b);
             c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
             c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
             c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
@@ -606,30 +618,30 @@ public static class Gemm
             c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
         }
 
-        output.Store(rows.C0, j, c0);
+        output.Store(rc, j, c0);
         if (valid > 1)
         {
-            output.Store(rows.C1, j, c1);
+            output.Store(Unsafe.Add(ref rc, 1), j, c1);
         }
 
         if (valid > 2)
         {
-            output.Store(rows.C2, j, c2);
+            output.Store(Unsafe.Add(ref rc, 2), j, c2);
         }
 
         if (valid > 3)
         {
-            output.Store(rows.C3, j, c3);
+            output.Store(Unsafe.Add(ref rc, 3), j, c3);
         }
 
         if (valid > 4)
         {
-            output.Store(rows.C4, j, c4);
+            output.Store(Unsafe.Add(ref rc, 4), j, c4);
         }
 
         if (valid > 5)
         {
-            output.Store(rows.C5, j, c5);
+            output.Store(Unsafe.Add(ref rc, 5), j, c5);
         }
     }
 
@@ -702,62 +714,6 @@ public static class Gemm
             }
 
             VectorMath.StoreMasked(value, ref at, _tailMask);
-        }
-    }
-
-    /// <summary>The offsets of up to six rows of A and of C that a register block covers (row 0's again past the valid ones).</summary>
-    private struct Rows6
-    {
-        public nint A0, A1, A2, A3, A4, A5;
-        public nint C0, C1, C2, C3, C4, C5;
-    }
-
-    /// <summary>Walks the rows of a <see cref="RowGroups"/> in order, handing out their offsets a block at a time.</summary>
-    private struct RowCursor(RowGroups groups, int lda, int ldc)
-    {
-        private int _group;
-        private int _row;
-
-        public void Reset() => (_group, _row) = (0, 0);
-
-        public void Next(int valid, ref Rows6 block)
-        {
-            block.A0 = OffsetA();
-            block.C0 = OffsetC();
-            Step();
-            block.A1 = Take(1, valid, block.A0, out block.C1, block.C0);
-            block.A2 = Take(2, valid, block.A0, out block.C2, block.C0);
-            block.A3 = Take(3, valid, block.A0, out block.C3, block.C0);
-            block.A4 = Take(4, valid, block.A0, out block.C4, block.C0);
-            block.A5 = Take(5, valid, block.A0, out block.C5, block.C0);
-        }
-
-        /// <summary>Row i of the block: the next row when valid, else row 0's offsets again.</summary>
-        private nint Take(int i, int valid, nint a0, out nint c, nint c0)
-        {
-            if (i >= valid)
-            {
-                c = c0;
-                return a0;
-            }
-
-            nint a = OffsetA();
-            c = OffsetC();
-            Step();
-            return a;
-        }
-
-        private readonly nint OffsetA() => ((nint)_group * groups.StrideA) + ((nint)_row * lda);
-
-        private readonly nint OffsetC() => ((nint)_group * groups.StrideC) + ((nint)_row * ldc);
-
-        private void Step()
-        {
-            if (++_row == groups.RowsPerGroup)
-            {
-                _row = 0;
-                _group++;
-            }
         }
     }
 }
