@@ -29,7 +29,7 @@ public static class Gemm
     /// <summary>Packs B[k, j] = src[kk * ld + j] (rows of a row-major matrix) into <paramref name="packed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackRows<T>(ReadOnlySpan<T> src, int ld, int k, int n, Span<T> packed)
-        where T : unmanaged =>
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         PackRows(src, ld, new RowGroups(k, 1, 0, 0), n, packed);
 
     /// <summary>
@@ -43,20 +43,40 @@ public static class Gemm
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackRows<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, Span<T> packed)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = groups.Rows, np = PaddedWidth(n), width = PanelWidth<T>(np);
         packed = packed[..(k * np)];
         if (np == width)
         {
-            // One panel: B is row-major with rows of np values.
-            int kk = 0;
+            // One panel: B is row-major with rows of np values. Each row moves in whole vectors, the last partial one
+            // read under a mask (its lanes past n read as zero), then zero vectors up to np.
+            int vc = Vector256<T>.Count, whole = n / vc * vc;
+            var mask = VectorMath.LaneMask<T>(n - whole);
+            _ = src[((groups.Count - 1) * groups.StrideA) + ((groups.RowsPerGroup - 1) * ld) + n - 1];
+            ref T from = ref MemoryMarshal.GetReference(src);
+            ref T to = ref MemoryMarshal.GetReference(packed);
             for (int g = 0; g < groups.Count; g++)
             {
-                for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
+                for (int r = 0; r < groups.RowsPerGroup; r++, to = ref Unsafe.Add(ref to, np))
                 {
-                    src.Slice((g * groups.StrideA) + (r * ld), n).CopyTo(packed.Slice(kk * np, n));
-                    packed.Slice((kk * np) + n, np - n).Clear();
+                    ref T row = ref Unsafe.Add(ref from, (g * groups.StrideA) + (r * ld));
+                    int c = 0;
+                    for (; c < whole; c += vc)
+                    {
+                        Vector256.LoadUnsafe(ref row, (nuint)c).StoreUnsafe(ref to, (nuint)c);
+                    }
+
+                    if (whole < n)
+                    {
+                        VectorMath.LoadMasked(ref Unsafe.Add(ref row, c), mask).StoreUnsafe(ref to, (nuint)c);
+                        c += vc;
+                    }
+
+                    for (; c < np; c += vc)
+                    {
+                        Vector256<T>.Zero.StoreUnsafe(ref to, (nuint)c);
+                    }
                 }
             }
 
