@@ -360,10 +360,7 @@ public static class Gemm
             }
             else
             {
-                for (; m < rows; m += 6)
-                {
-                    Block6x1(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0, Math.Min(6, rows - m));
-                }
+                Rows6x1(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
             }
         }
     }
@@ -610,58 +607,65 @@ public static class Gemm
         }
     }
 
-    // Up to six rows of a panel one vector wide: rows past the valid ones read row 0 again and are not stored.
+    // Every row of a panel one vector wide, six at a time in one call (these products are short, so a call per block
+    // would cost as much as the block); rows past the valid ones of the last block read an existing row again and are
+    // not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x1<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int valid)
+    private static void Rows6x1<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c0 = Vector256<T>.Zero;
-        var c1 = Vector256<T>.Zero;
-        var c2 = Vector256<T>.Zero;
-        var c3 = Vector256<T>.Zero;
-        var c4 = Vector256<T>.Zero;
-        var c5 = Vector256<T>.Zero;
-        ref T a = ref Unsafe.Add(ref ar, ra);
-        ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
-        ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
-        ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
-        ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
-        ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
-        for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+        for (int m = 0; m < rows; m += 6, ra = ref Unsafe.Add(ref ra, 6), rc = ref Unsafe.Add(ref rc, 6))
         {
-            var bk = Vector256.LoadUnsafe(ref b);
-            c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
-            c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
-            c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
-            c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a3, at)), bk, c3);
-            c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a4, at)), bk, c4);
-            c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
-        }
+            int valid = Math.Min(6, rows - m);
+            ref T b = ref panel;
+            var c0 = Vector256<T>.Zero;
+            var c1 = Vector256<T>.Zero;
+            var c2 = Vector256<T>.Zero;
+            var c3 = Vector256<T>.Zero;
+            var c4 = Vector256<T>.Zero;
+            var c5 = Vector256<T>.Zero;
+            ref T a = ref Unsafe.Add(ref ar, ra);
+            ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+            ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+            ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+            ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+            ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
+            for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+            {
+                var bk = Vector256.LoadUnsafe(ref b);
+                c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
+                c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
+                c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
+                c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a3, at)), bk, c3);
+                c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a4, at)), bk, c4);
+                c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
+            }
 
-        output.Store(rc, j, c0);
-        if (valid > 1)
-        {
-            output.Store(Unsafe.Add(ref rc, 1), j, c1);
-        }
+            output.Store(rc, j, c0);
+            if (valid > 1)
+            {
+                output.Store(Unsafe.Add(ref rc, 1), j, c1);
+            }
 
-        if (valid > 2)
-        {
-            output.Store(Unsafe.Add(ref rc, 2), j, c2);
-        }
+            if (valid > 2)
+            {
+                output.Store(Unsafe.Add(ref rc, 2), j, c2);
+            }
 
-        if (valid > 3)
-        {
-            output.Store(Unsafe.Add(ref rc, 3), j, c3);
-        }
+            if (valid > 3)
+            {
+                output.Store(Unsafe.Add(ref rc, 3), j, c3);
+            }
 
-        if (valid > 4)
-        {
-            output.Store(Unsafe.Add(ref rc, 4), j, c4);
-        }
+            if (valid > 4)
+            {
+                output.Store(Unsafe.Add(ref rc, 4), j, c4);
+            }
 
-        if (valid > 5)
-        {
-            output.Store(Unsafe.Add(ref rc, 5), j, c5);
+            if (valid > 5)
+            {
+                output.Store(Unsafe.Add(ref rc, 5), j, c5);
+            }
         }
     }
 
