@@ -308,6 +308,22 @@ public static class Gemm
         Blocks(ref MemoryMarshal.GetReference(a), lda, ak, ref MemoryMarshal.GetReference(packedB), k, np, ldc, groups, ref output);
     }
 
+    // The row offsets of products too tall for the stack: one array per thread, grown when needed, so a step allocates
+    // nothing once each thread has run its tallest product.
+    [ThreadStatic]
+    private static nint[]? t_offsets;
+
+    private static Span<nint> ThreadOffsets(int length)
+    {
+        var offsets = t_offsets;
+        if (offsets is null || offsets.Length < length)
+        {
+            t_offsets = offsets = new nint[length];
+        }
+
+        return offsets.AsSpan(0, length);
+    }
+
     /// <summary>Every register block of C, panel by panel of B.</summary>
     private static void Blocks<T>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, ref Output<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -317,7 +333,7 @@ public static class Gemm
 
         // Where each row of A and C starts, worked out once for every panel; six more entries repeat the last row, so a
         // block of fewer valid rows reads rows that exist (and stores only the valid ones).
-        Span<nint> offsets = rows <= 512 ? stackalloc nint[2 * (rows + 6)] : new nint[2 * (rows + 6)];
+        Span<nint> offsets = rows <= 256 ? stackalloc nint[2 * (rows + 6)] : ThreadOffsets(2 * (rows + 6));
         ref nint ra = ref offsets[0];
         ref nint rc = ref offsets[rows + 6];
         int i = 0;

@@ -92,6 +92,27 @@ public sealed class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(84)]
+    [InlineData(1024)]
+    public void A_warm_product_allocates_nothing_short_or_tall(int rows)
+    {
+        // Short products keep their row offsets on the stack, tall ones in an array per thread made on the first call.
+        const int n = 20, k = 7;
+        var a = new float[rows * k];
+        var packed = new float[k * Gemm.PaddedWidth(n)];
+        Gemm.PackRows<float>(new float[k * n], n, k, n, packed);
+        var c = new float[rows * n];
+        Gemm.Multiply<float>(a, k, 1, packed, k, n, c, n, rows, 1f, false);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            Gemm.Multiply<float>(a, k, 1, packed, k, n, c, n, rows, 1f, false);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private static void ComparePacking<T>(int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
