@@ -139,33 +139,9 @@ if (args is ["attn"])
     float[] q = Make(L * W), k = Make(L * W), v = Make(L * W), ctx = new float[L * W], sc = new float[H * L * L], at = new float[H * L * L];
     float[] dq = new float[L * W], dk = new float[L * W], dv = new float[L * W], da = new float[H * L * L], ds = new float[H * L * L];
     int[] pads = [L - 2, L - 1];
-    // The fastest of six half-second runs of 100-call rounds.
-    double Nanoseconds(Action call)
-    {
-        double best = double.MaxValue;
-        for (int pass = 0; pass < 6; pass++)
-        {
-            var clock = Stopwatch.StartNew();
-            int calls = 0;
-            while (clock.ElapsedMilliseconds < 500)
-            {
-                for (int r = 0; r < 100; r++)
-                {
-                    call();
-                }
-
-                calls += 100;
-            }
-
-            best = Math.Min(best, clock.Elapsed.TotalNanoseconds / calls);
-        }
-
-        return best;
-    }
-
-    double bestF = Nanoseconds(() => BertGen.Kernels.FusedAttention.Forward<float, SeedAttention>(q, k, v, pads, sc, at, ctx, 0.5f, -1e9f));
-    double bestB = Nanoseconds(() => BertGen.Kernels.FusedAttention.Backward<float, SeedAttention>(ctx, q, k, v, at, da, ds, dq, dk, dv, 0.5f));
-    Console.WriteLine($"forward {bestF:F0} ns, backward {bestB:F0} ns per sample (best of 6)");
+    double bestF = FastestWindow(() => BertGen.Kernels.FusedAttention.Forward<float, SeedAttention>(q, k, v, pads, sc, at, ctx, 0.5f, -1e9f), 5).Microseconds * 1000;
+    double bestB = FastestWindow(() => BertGen.Kernels.FusedAttention.Backward<float, SeedAttention>(ctx, q, k, v, at, da, ds, dq, dk, dv, 0.5f), 5).Microseconds * 1000;
+    Console.WriteLine($"forward {bestF:F0} ns, backward {bestB:F0} ns per sample (fastest 5 ms window)");
 
     return;
 }

@@ -38,8 +38,8 @@ public static class Gemm
     /// </summary>
     /// <remarks>
     /// Inlined, so that with the generator's constant widths each row's copy and padding compile to a few vector moves.
-    /// B of one panel (every width up to 32 floats) takes that path; one general loop for all widths measured 3-5% slower
-    /// on the seed step.
+    /// B of one panel (every width up to 32 floats) takes that path; the general loop of <see cref="PackPanels{T}"/> for
+    /// all widths measured 2-3% slower on the seed step.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackRows<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, Span<T> packed)
@@ -87,34 +87,31 @@ public static class Gemm
     }
 
     private static void PackPanels<T>(ReadOnlySpan<T> src, int ld, RowGroups groups, int n, int np, int width, Span<T> packed)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Each row is cut into its panels' slices with whole-vector moves (a panel slice is one to four vectors).
+        // Each row is cut into its panels' slices with whole-vector moves (a panel slice is one to four vectors): the vector
+        // that holds column n - 1 is read under a mask, the ones past it are zero.
         int k = groups.Rows, vc = Vector256<T>.Count, whole = n / vc * vc;
+        var mask = VectorMath.LaneMask<T>(n - whole);
         _ = src[((groups.Count - 1) * groups.StrideA) + ((groups.RowsPerGroup - 1) * ld) + n - 1];
+        ref T from = ref MemoryMarshal.GetReference(src);
         ref T to = ref MemoryMarshal.GetReference(packed);
         int kk = 0;
         for (int g = 0; g < groups.Count; g++)
         {
             for (int r = 0; r < groups.RowsPerGroup; r++, kk++)
             {
-                ref T from = ref Unsafe.AsRef(in src[(g * groups.StrideA) + (r * ld)]);
+                ref T row = ref Unsafe.Add(ref from, (g * groups.StrideA) + (r * ld));
                 for (int j0 = 0; j0 < np; j0 += width)
                 {
                     ref T slice = ref Unsafe.Add(ref to, (j0 * k) + (kk * width));
                     for (int c = 0; c < width; c += vc)
                     {
                         int j = j0 + c;
-                        if (j < whole)
-                        {
-                            Vector256.LoadUnsafe(ref from, (nuint)j).StoreUnsafe(ref slice, (nuint)c);
-                            continue;
-                        }
-
-                        for (int e = 0; e < vc; e++)
-                        {
-                            Unsafe.Add(ref slice, c + e) = j + e < n ? Unsafe.Add(ref from, j + e) : default;
-                        }
+                        var values = j < whole ? Vector256.LoadUnsafe(ref row, (nuint)j)
+                            : j < n ? VectorMath.LoadMasked(ref Unsafe.Add(ref row, j), mask)
+                            : Vector256<T>.Zero;
+                        values.StoreUnsafe(ref slice, (nuint)c);
                     }
                 }
             }
@@ -308,22 +305,6 @@ public static class Gemm
         Blocks(ref MemoryMarshal.GetReference(a), lda, ak, ref MemoryMarshal.GetReference(packedB), k, np, ldc, groups, ref output);
     }
 
-    // The row offsets of products too tall for the stack: one array per thread, grown when needed, so a step allocates
-    // nothing once each thread has run its tallest product.
-    [ThreadStatic]
-    private static nint[]? t_offsets;
-
-    private static Span<nint> ThreadOffsets(int length)
-    {
-        var offsets = t_offsets;
-        if (offsets is null || offsets.Length < length)
-        {
-            t_offsets = offsets = new nint[length];
-        }
-
-        return offsets.AsSpan(0, length);
-    }
-
     /// <summary>Every register block of C, panel by panel of B.</summary>
     private static void Blocks<T>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, ref Output<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -331,9 +312,10 @@ public static class Gemm
         int rows = groups.Rows;
         int vc = Vector256<T>.Count, width = PanelWidth<T>(np);
 
-        // Where each row of A and C starts, worked out once for every panel; six more entries repeat the last row, so a
-        // block of fewer valid rows reads rows that exist (and stores only the valid ones).
-        Span<nint> offsets = rows <= 256 ? stackalloc nint[2 * (rows + 6)] : ThreadOffsets(2 * (rows + 6));
+        // Where each row of A and C starts, worked out once for every panel (in the one workspace of nint, which only this
+        // uses); six more entries repeat the last row, so a block of fewer valid rows reads rows that exist (and stores
+        // only the valid ones).
+        var offsets = Workspace<nint>.Get(0, 2 * (rows + 6));
         ref nint ra = ref offsets[0];
         ref nint rc = ref offsets[rows + 6];
         int i = 0;
@@ -563,7 +545,7 @@ public static class Gemm
         output.Store(Unsafe.Add(ref rc, 5), j + (3 * Vector256<T>.Count), c53);
     }
 
-    // Up to four rows: rows past the valid ones read row 0 again and are not stored.
+    // Up to four rows: rows past the valid ones read an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Block4x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>

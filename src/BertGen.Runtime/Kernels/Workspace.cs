@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace BertGen.Kernels;
 
 /// <summary>
-/// Scratch buffers for packed matrix panels and tiles, one set per thread and element type, grown on first use and then
+/// Scratch buffers for packed matrix panels, tiles and row offsets, one set per thread and element type, grown on first use and then
 /// reused: a training step allocates nothing once every buffer has reached its size. Each buffer starts on a 64-byte
 /// boundary (it is pinned, so it stays there), so that a 512-bit row of a tile never straddles two cache lines.
 /// </summary>

@@ -97,7 +97,7 @@ public sealed class GemmTests
     [InlineData(1024)]
     public void A_warm_product_allocates_nothing_short_or_tall(int rows)
     {
-        // Short products keep their row offsets on the stack, tall ones in an array per thread made on the first call.
+        // The row offsets live in the thread's workspace, made (or grown) by the first call.
         const int n = 20, k = 7;
         var a = new float[rows * k];
         var packed = new float[k * Gemm.PaddedWidth(n)];
