@@ -611,8 +611,8 @@ internal sealed class ModelEmitter
         return $"{buffer}.Slice({offset}, {slot.LengthExpression})";
     }
 
-    /// <summary>The runtime's Gemm.PaddedWidth: n rounded up to 8, or to a multiple of 16 above 8.</summary>
-    private static int Padded(int n) => n <= 8 ? 8 : (n + 15) & ~15;
+    /// <summary>The runtime's Gemm.PaddedWidth: n rounded up to a multiple of 8 up to 24, or of 16 above 24.</summary>
+    private static int Padded(int n) => n <= 24 ? System.Math.Max(8, (n + 7) & ~7) : (n + 15) & ~15;
 
     private static string Quote(string text) => "\"" + text + "\"";
 

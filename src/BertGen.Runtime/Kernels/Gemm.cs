@@ -11,20 +11,23 @@ namespace BertGen.Kernels;
 /// C[m, j] = (C[m, j] when accumulating) + alpha * sum over k of A[m, k] B[k, j] (+ bias[j]).
 /// B comes packed in panels one to four vectors wide (<see cref="PackRows{T}"/>), zero beyond n, so every load is a whole
 /// vector and a panel is one contiguous stream. The inner loop keeps a block of 6 rows by 4 vectors of C in registers
-/// (6 by 2 or 6 by 1 for narrower panels) and streams one panel of B across all rows.
+/// (7 by 3, 6 by 2 or 6 by 1 for narrower panels) and streams one panel of B across all rows.
 /// </summary>
 public static class Gemm
 {
-    /// <summary>Columns of a packed B: n rounded up to 8, or to a multiple of 16 above 8.</summary>
-    public static int PaddedWidth(int n) => n <= 8 ? 8 : (n + 15) & ~15;
+    /// <summary>Columns of a packed B: n rounded up to a multiple of 8 up to 24, or of 16 above 24.</summary>
+    public static int PaddedWidth(int n) => n <= 24 ? Math.Max(8, (n + 7) & ~7) : (n + 15) & ~15;
 
     /// <summary>
-    /// Width of the panels a packed B is cut into: four vectors when the padded width allows, else two, else one. Panel
-    /// p holds columns [p * width, (p + 1) * width) of every row, row after row, so that a register block reads its
-    /// panel of B as one contiguous stream.
+    /// Width of the panels a packed B is cut into: four vectors when the padded width allows, three when it is three
+    /// vectors, else two, else one. Panel p holds columns [p * width, (p + 1) * width) of every row, row after row, so
+    /// that a register block reads its panel of B as one contiguous stream.
     /// </summary>
-    private static int PanelWidth<T>(int np) =>
-        np % (4 * Vector256<T>.Count) == 0 ? 4 * Vector256<T>.Count : np % (2 * Vector256<T>.Count) == 0 ? 2 * Vector256<T>.Count : Vector256<T>.Count;
+    private static int PanelWidth<T>(int np)
+    {
+        int vc = Vector256<T>.Count;
+        return np % (4 * vc) == 0 ? 4 * vc : np == 3 * vc ? 3 * vc : np % (2 * vc) == 0 ? 2 * vc : vc;
+    }
 
     /// <summary>Packs B[k, j] = src[kk * ld + j] (rows of a row-major matrix) into <paramref name="packed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -313,8 +316,8 @@ public static class Gemm
         int vc = Vector256<T>.Count, width = PanelWidth<T>(np);
 
         // Where each row of A and C starts, worked out once for every panel (in the one workspace of nint, which only this
-        // uses); six more entries repeat the last row, so a block of fewer valid rows reads rows that exist (and stores
-        // only the valid ones).
+        // uses); six more entries repeat the last row, so a block (of at most seven rows) with fewer valid rows reads rows
+        // that exist (and stores only the valid ones).
         var offsets = Workspace<nint>.Get(0, 2 * (rows + 6));
         ref nint ra = ref offsets[0];
         ref nint rc = ref offsets[rows + 6];
@@ -346,6 +349,10 @@ public static class Gemm
                 }
 
                 LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, m, rows, j0);
+            }
+            else if (width == 3 * vc)
+            {
+                Rows7x3(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
             }
             else if (width == 2 * vc)
             {
@@ -663,6 +670,130 @@ public static class Gemm
             if (valid > 5)
             {
                 output.Store(Unsafe.Add(ref rc, 5), j, c5);
+            }
+        }
+    }
+
+    // Every row of a panel three vectors wide (17 to 24 columns, such as q, k and v of five heads of 4), seven at a time in
+    // one call: 21 accumulators, three vectors of B and a broadcast fit the 32 vector registers the JIT has with AVX-512,
+    // and the rows of a sample (14) or of six (84) are whole blocks. Rows past the valid ones of the last block read an
+    // existing row again and are not stored.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Rows7x3<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j1 = j + Vector256<T>.Count, j2 = j + (2 * Vector256<T>.Count);
+        nuint vc = (nuint)Vector256<T>.Count;
+        for (int m = 0; m < rows; m += 7, ra = ref Unsafe.Add(ref ra, 7), rc = ref Unsafe.Add(ref rc, 7))
+        {
+            ref T b = ref panel;
+            var c00 = Vector256<T>.Zero;
+            var c01 = Vector256<T>.Zero;
+            var c02 = Vector256<T>.Zero;
+            var c10 = Vector256<T>.Zero;
+            var c11 = Vector256<T>.Zero;
+            var c12 = Vector256<T>.Zero;
+            var c20 = Vector256<T>.Zero;
+            var c21 = Vector256<T>.Zero;
+            var c22 = Vector256<T>.Zero;
+            var c30 = Vector256<T>.Zero;
+            var c31 = Vector256<T>.Zero;
+            var c32 = Vector256<T>.Zero;
+            var c40 = Vector256<T>.Zero;
+            var c41 = Vector256<T>.Zero;
+            var c42 = Vector256<T>.Zero;
+            var c50 = Vector256<T>.Zero;
+            var c51 = Vector256<T>.Zero;
+            var c52 = Vector256<T>.Zero;
+            var c60 = Vector256<T>.Zero;
+            var c61 = Vector256<T>.Zero;
+            var c62 = Vector256<T>.Zero;
+            ref T a = ref Unsafe.Add(ref ar, ra);
+            ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+            ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+            ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+            ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+            ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
+            ref T a6 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 6));
+            for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+            {
+                var b0 = Vector256.LoadUnsafe(ref b);
+                var b1 = Vector256.LoadUnsafe(ref b, vc);
+                var b2 = Vector256.LoadUnsafe(ref b, 2 * vc);
+                var x = Vector256.Create(Unsafe.Add(ref a, at));
+                c00 = VectorMath.Fma(x, b0, c00);
+                c01 = VectorMath.Fma(x, b1, c01);
+                c02 = VectorMath.Fma(x, b2, c02);
+                x = Vector256.Create(Unsafe.Add(ref a1, at));
+                c10 = VectorMath.Fma(x, b0, c10);
+                c11 = VectorMath.Fma(x, b1, c11);
+                c12 = VectorMath.Fma(x, b2, c12);
+                x = Vector256.Create(Unsafe.Add(ref a2, at));
+                c20 = VectorMath.Fma(x, b0, c20);
+                c21 = VectorMath.Fma(x, b1, c21);
+                c22 = VectorMath.Fma(x, b2, c22);
+                x = Vector256.Create(Unsafe.Add(ref a3, at));
+                c30 = VectorMath.Fma(x, b0, c30);
+                c31 = VectorMath.Fma(x, b1, c31);
+                c32 = VectorMath.Fma(x, b2, c32);
+                x = Vector256.Create(Unsafe.Add(ref a4, at));
+                c40 = VectorMath.Fma(x, b0, c40);
+                c41 = VectorMath.Fma(x, b1, c41);
+                c42 = VectorMath.Fma(x, b2, c42);
+                x = Vector256.Create(Unsafe.Add(ref a5, at));
+                c50 = VectorMath.Fma(x, b0, c50);
+                c51 = VectorMath.Fma(x, b1, c51);
+                c52 = VectorMath.Fma(x, b2, c52);
+                x = Vector256.Create(Unsafe.Add(ref a6, at));
+                c60 = VectorMath.Fma(x, b0, c60);
+                c61 = VectorMath.Fma(x, b1, c61);
+                c62 = VectorMath.Fma(x, b2, c62);
+            }
+
+            int valid = rows - m;
+            output.Store(rc, j, c00);
+            output.Store(rc, j1, c01);
+            output.Store(rc, j2, c02);
+            if (valid > 1)
+            {
+                output.Store(Unsafe.Add(ref rc, 1), j, c10);
+                output.Store(Unsafe.Add(ref rc, 1), j1, c11);
+                output.Store(Unsafe.Add(ref rc, 1), j2, c12);
+            }
+
+            if (valid > 2)
+            {
+                output.Store(Unsafe.Add(ref rc, 2), j, c20);
+                output.Store(Unsafe.Add(ref rc, 2), j1, c21);
+                output.Store(Unsafe.Add(ref rc, 2), j2, c22);
+            }
+
+            if (valid > 3)
+            {
+                output.Store(Unsafe.Add(ref rc, 3), j, c30);
+                output.Store(Unsafe.Add(ref rc, 3), j1, c31);
+                output.Store(Unsafe.Add(ref rc, 3), j2, c32);
+            }
+
+            if (valid > 4)
+            {
+                output.Store(Unsafe.Add(ref rc, 4), j, c40);
+                output.Store(Unsafe.Add(ref rc, 4), j1, c41);
+                output.Store(Unsafe.Add(ref rc, 4), j2, c42);
+            }
+
+            if (valid > 5)
+            {
+                output.Store(Unsafe.Add(ref rc, 5), j, c50);
+                output.Store(Unsafe.Add(ref rc, 5), j1, c51);
+                output.Store(Unsafe.Add(ref rc, 5), j2, c52);
+            }
+
+            if (valid > 6)
+            {
+                output.Store(Unsafe.Add(ref rc, 6), j, c60);
+                output.Store(Unsafe.Add(ref rc, 6), j1, c61);
+                output.Store(Unsafe.Add(ref rc, 6), j2, c62);
             }
         }
     }

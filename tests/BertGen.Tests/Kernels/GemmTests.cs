@@ -10,6 +10,7 @@ public sealed class GemmTests
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 14, 20, 7 }, { 14, 7, 28 }, { 3, 2, 7 }, { 1, 1, 1 }, { 5, 8, 3 }, { 4, 16, 4 }, { 9, 33, 17 }, { 128, 64, 256 }, { 2, 42, 7 }, { 7, 4, 14 },
+        { 85, 17, 20 }, { 13, 24, 9 }, { 1, 23, 3 }, { 8, 21, 1 },
     };
 
     [Theory]
