@@ -11,7 +11,7 @@ namespace BertGen.Kernels;
 /// C[m, j] = (C[m, j] when accumulating) + alpha * sum over k of A[m, k] B[k, j] (+ bias[j]).
 /// B comes packed in panels one to four vectors wide (<see cref="PackRows{T}"/>), zero beyond n, so every load is a whole
 /// vector and a panel is one contiguous stream. The inner loop keeps a block of 6 rows by 4 vectors of C in registers
-/// (7 by 3, 6 by 2 or 6 by 1 for narrower panels) and streams one panel of B across all rows.
+/// (7 by 3, 6 by 2 or 7 by 1 for narrower panels) and streams one panel of B across all rows.
 /// </summary>
 public static class Gemm
 {
@@ -365,7 +365,7 @@ public static class Gemm
             }
             else
             {
-                Rows6x1(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
+                Rows7x1(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
             }
         }
     }
@@ -612,16 +612,16 @@ public static class Gemm
         }
     }
 
-    // Every row of a panel one vector wide, six at a time in one call (these products are short, so a call per block
-    // would cost as much as the block); rows past the valid ones of the last block read an existing row again and are
-    // not stored.
+    // Every row of a panel one vector wide, seven at a time in one call (these products are short, so a call per block
+    // would cost as much as the block; 14 or 84 rows are whole blocks); rows past the valid ones of the last block read
+    // an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows6x1<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows7x1<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int m = 0; m < rows; m += 6, ra = ref Unsafe.Add(ref ra, 6), rc = ref Unsafe.Add(ref rc, 6))
+        for (int m = 0; m < rows; m += 7, ra = ref Unsafe.Add(ref ra, 7), rc = ref Unsafe.Add(ref rc, 7))
         {
-            int valid = Math.Min(6, rows - m);
+            int valid = rows - m;
             ref T b = ref panel;
             var c0 = Vector256<T>.Zero;
             var c1 = Vector256<T>.Zero;
@@ -629,12 +629,14 @@ public static class Gemm
             var c3 = Vector256<T>.Zero;
             var c4 = Vector256<T>.Zero;
             var c5 = Vector256<T>.Zero;
+            var c6 = Vector256<T>.Zero;
             ref T a = ref Unsafe.Add(ref ar, ra);
             ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
             ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
             ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
             ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
             ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
+            ref T a6 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 6));
             for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
             {
                 var bk = Vector256.LoadUnsafe(ref b);
@@ -644,6 +646,7 @@ public static class Gemm
                 c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a3, at)), bk, c3);
                 c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a4, at)), bk, c4);
                 c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
+                c6 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a6, at)), bk, c6);
             }
 
             output.Store(rc, j, c0);
@@ -670,6 +673,11 @@ public static class Gemm
             if (valid > 5)
             {
                 output.Store(Unsafe.Add(ref rc, 5), j, c5);
+            }
+
+            if (valid > 6)
+            {
+                output.Store(Unsafe.Add(ref rc, 6), j, c6);
             }
         }
     }
