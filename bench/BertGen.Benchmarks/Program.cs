@@ -7,7 +7,8 @@ using BertGen.Benchmarks;
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn" times the fused attention kernel alone at the seed shape;
-// "alloc SIZE [THREADS]" counts the bytes 20 warm steps allocate; anything else goes to BenchmarkDotNet.
+// "alloc SIZE [THREADS]" counts the bytes 20 warm steps allocate; "phases SIZE" times the forward pass, the loss, the
+// backward pass and the Adam update of one step each alone; anything else goes to BenchmarkDotNet.
 if (args is ["profile", var size, var seconds, ..])
 {
     var work = new Workload(Enum.Parse<Size>(size, ignoreCase: true), args.Length > 3 ? int.Parse(args[3]) : 1);
@@ -75,6 +76,37 @@ static (double Microseconds, int PerWindow) FastestWindow(Action call, double wi
     }
 
     return (best, perWindow);
+}
+
+if (args is ["phases", var phasedSize])
+{
+    // The parts of one training step, each timed alone over the same batch: the forward pass, the loss, the backward
+    // pass, and the Adam update (with the clearing of the gradients before it).
+    var work = new Workload(Enum.Parse<Size>(phasedSize, ignoreCase: true));
+    var model = work.Model;
+    var trainer = work.Trainer;
+    var batch = trainer.Batches[0];
+    var arena = new float[batch.Count * model.Activations.Length];
+    var scratch = new float[arena.Length];
+    var parameters = trainer.Parameters.ToArray();
+    var gradients = new float[parameters.Length];
+    var adam = new BertGen.Training.Adam<float>(parameters.Length, new BertGen.Training.AdamSettings());
+    model.ForwardSamples<float>(parameters, batch, 0, batch.Count, arena);
+    model.Loss<float>(batch, arena);
+    var phases = new (string Name, Action Call)[]
+    {
+        ("forward", () => model.ForwardSamples<float>(parameters, batch, 0, batch.Count, arena)),
+        ("loss", () => model.Loss<float>(batch, arena)),
+        ("backward", () => model.BackwardSamples<float>(parameters, batch, 0, batch.Count, arena, gradients, scratch)),
+        ("adam", () => { Array.Clear(gradients); adam.Update(parameters, gradients); }),
+    };
+    foreach (var (name, call) in phases)
+    {
+        var (best, perWindow) = FastestWindow(call, 10);
+        Console.WriteLine($"{phasedSize} {name}: {best:F2} us (fastest window of {perWindow})");
+    }
+
+    return;
 }
 
 if (args is ["alloc", var allocSize, ..])
