@@ -322,12 +322,28 @@ public static class Gemm
         ref nint ra = ref offsets[0];
         ref nint rc = ref offsets[rows + 6];
         int i = 0;
+        int perGroup = groups.RowsPerGroup;
+        // Four rows at a time: each vector of offsets is the last one plus four rows' strides.
+        var stepA = Vector256.Create(4L * lda);
+        var stepC = Vector256.Create(4L * ldc);
         for (int g = 0; g < groups.Count; g++)
         {
-            for (int r = 0; r < groups.RowsPerGroup; r++, i++)
+            long a0 = (long)g * groups.StrideA, c0 = (long)g * groups.StrideC;
+            var va = Vector256.Create(a0, a0 + lda, a0 + (2L * lda), a0 + (3L * lda));
+            var vc4 = Vector256.Create(c0, c0 + ldc, c0 + (2L * ldc), c0 + (3L * ldc));
+            int r = 0;
+            for (; r + 4 <= perGroup; r += 4, i += 4)
             {
-                Unsafe.Add(ref ra, i) = ((nint)g * groups.StrideA) + ((nint)r * lda);
-                Unsafe.Add(ref rc, i) = ((nint)g * groups.StrideC) + ((nint)r * ldc);
+                va.AsNInt().StoreUnsafe(ref Unsafe.Add(ref ra, i));
+                vc4.AsNInt().StoreUnsafe(ref Unsafe.Add(ref rc, i));
+                va += stepA;
+                vc4 += stepC;
+            }
+
+            for (; r < perGroup; r++, i++)
+            {
+                Unsafe.Add(ref ra, i) = (nint)(a0 + ((long)r * lda));
+                Unsafe.Add(ref rc, i) = (nint)(c0 + ((long)r * ldc));
             }
         }
 
