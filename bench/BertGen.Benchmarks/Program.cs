@@ -186,12 +186,16 @@ if (args is ["steps", var budget])
         results[each.ToString().ToLowerInvariant()] = new[] { 1, 2 }.ToDictionary(t => t.ToString(), t =>
         {
             var work = new Workload(each, t);
-            for (int i = 0; i < 3; i++)
+
+            // Warm-up: at least one second and three steps, so that the kernels run as tiered compilation leaves them
+            // (the same warm-up as bench_pytorch.py gives PyTorch).
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; clock.Elapsed.TotalSeconds < 1 || i < 3; i++)
             {
                 work.Trainer.TrainEpoch();
             }
 
-            var clock = Stopwatch.StartNew();
+            clock.Restart();
             long steps = 0;
             while (clock.Elapsed.TotalSeconds < double.Parse(budget, System.Globalization.CultureInfo.InvariantCulture) || steps < 3)
             {

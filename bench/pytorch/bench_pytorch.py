@@ -72,8 +72,11 @@ def time_steps(c, vocab, setting, seconds):
         (mlm + nsp).backward()
         adam.step()
 
-    for _ in range(3):
+    # Warm-up as on BertGen's side: at least one second and three steps.
+    warm, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 1.0 or warm < 3:
         step()
+        warm += 1
     steps, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds or steps < 3:
         step()
