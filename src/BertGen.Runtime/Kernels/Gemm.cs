@@ -304,13 +304,28 @@ public static class Gemm
             _ = bias[n - 1];
         }
 
-        var output = new Output<T>(ref MemoryMarshal.GetReference(c), n, alpha, accumulate, bias);
-        Blocks(ref MemoryMarshal.GetReference(a), lda, ak, ref MemoryMarshal.GetReference(packedB), k, np, ldc, groups, ref output);
+        // The choices of how results are written become type arguments, so that every store in the register blocks is
+        // compiled without the branches of the other choices.
+        var output = new Output<T>(ref MemoryMarshal.GetReference(c), n, alpha, bias);
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(packedB);
+        switch ((accumulate ? 4 : 0) | (bias.IsEmpty ? 0 : 2) | (alpha != T.One ? 1 : 0))
+        {
+            case 0: Blocks<T, StoreMode<No, No, No>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 1: Blocks<T, StoreMode<No, No, Yes>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 2: Blocks<T, StoreMode<No, Yes, No>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 3: Blocks<T, StoreMode<No, Yes, Yes>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 4: Blocks<T, StoreMode<Yes, No, No>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 5: Blocks<T, StoreMode<Yes, No, Yes>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            case 6: Blocks<T, StoreMode<Yes, Yes, No>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+            default: Blocks<T, StoreMode<Yes, Yes, Yes>>(ref ar, lda, ak, ref br, k, np, ldc, groups, output); break;
+        }
     }
 
     /// <summary>Every register block of C, panel by panel of B.</summary>
-    private static void Blocks<T>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, ref Output<T> output)
+    private static void Blocks<T, TMode>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, Output<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         int rows = groups.Rows;
         int vc = Vector256<T>.Count, width = PanelWidth<T>(np);
@@ -361,36 +376,39 @@ public static class Gemm
             {
                 for (; m + 6 <= rows; m += 6)
                 {
-                    Block6x4(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
+                    Block6x4<T, TMode>(ref ar, ak, ref panel, width, k, output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, m, rows, j0);
+                LeftoverRows<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, m, rows, j0);
             }
             else if (width == 3 * vc)
             {
-                Rows7x3(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
+                Rows7x3<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, j0, rows);
             }
             else if (width == 2 * vc)
             {
                 for (; m + 6 <= rows; m += 6)
                 {
-                    Block6x2(ref ar, ak, ref panel, width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
+                    Block6x2<T, TMode>(ref ar, ak, ref panel, width, k, output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
                 }
 
-                LeftoverRows(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, m, rows, j0);
+                LeftoverRows<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, m, rows, j0);
             }
             else
             {
-                Rows7x1(ref ar, ak, ref panel, width, k, ref output, ref ra, ref rc, j0, rows);
+                Rows7x1<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, j0, rows);
             }
         }
     }
 
     // Each block is its own compiled method, not inlined into Multiply, so that its FMAs and stores are inlined. Offsets
-    // into A and B advance by addition; the JIT then addresses every operand as base + offset.
+    // into A and B advance by addition; the JIT then addresses every operand as base + offset. The output comes by value,
+    // a copy of its own: through a reference, the JIT read its fields again after every store to C (which, for all it
+    // knew, could have changed them).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j)
+    private static void Block6x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         var c00 = Vector256<T>.Zero;
         var c01 = Vector256<T>.Zero;
@@ -438,38 +456,40 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(rc, j, c00);
-        output.Store(rc, j1, c01);
-        output.Store(Unsafe.Add(ref rc, 1), j, c10);
-        output.Store(Unsafe.Add(ref rc, 1), j1, c11);
-        output.Store(Unsafe.Add(ref rc, 2), j, c20);
-        output.Store(Unsafe.Add(ref rc, 2), j1, c21);
-        output.Store(Unsafe.Add(ref rc, 3), j, c30);
-        output.Store(Unsafe.Add(ref rc, 3), j1, c31);
-        output.Store(Unsafe.Add(ref rc, 4), j, c40);
-        output.Store(Unsafe.Add(ref rc, 4), j1, c41);
-        output.Store(Unsafe.Add(ref rc, 5), j, c50);
-        output.Store(Unsafe.Add(ref rc, 5), j1, c51);
+        output.Store<TMode>(rc, j, c00);
+        output.Store<TMode>(rc, j1, c01);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c10);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j1, c11);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c20);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j1, c21);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c30);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j1, c31);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j, c40);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j1, c41);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j, c50);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j1, c51);
     }
 
     /// <summary>Rows m to rows - 1 (fewer than six) of a panel starting at column j0, four rows by two vectors at a time.</summary>
-    private static void LeftoverRows<T>(ref T ar, int ak, ref T panel, int width, int k, ref Output<T> output, ref nint ra, ref nint rc, int m, int rows, int j0)
+    private static void LeftoverRows<T, TMode>(ref T ar, int ak, ref T panel, int width, int k, Output<T> output, ref nint ra, ref nint rc, int m, int rows, int j0)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         for (; m < rows; m += 4)
         {
             int valid = Math.Min(4, rows - m);
             for (int c = 0; c < width; c += 2 * Vector256<T>.Count)
             {
-                Block4x2(ref ar, ak, ref Unsafe.Add(ref panel, c), width, k, ref output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0 + c, valid);
+                Block4x2<T, TMode>(ref ar, ak, ref Unsafe.Add(ref panel, c), width, k, output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0 + c, valid);
             }
         }
     }
 
     // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x4<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j)
+    private static void Block6x4<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         var c00 = Vector256<T>.Zero;
         var c01 = Vector256<T>.Zero;
@@ -542,36 +562,37 @@ public static class Gemm
             c53 = VectorMath.Fma(x, b3, c53);
         }
 
-        output.Store(rc, j + (0 * Vector256<T>.Count), c00);
-        output.Store(rc, j + (1 * Vector256<T>.Count), c01);
-        output.Store(rc, j + (2 * Vector256<T>.Count), c02);
-        output.Store(rc, j + (3 * Vector256<T>.Count), c03);
-        output.Store(Unsafe.Add(ref rc, 1), j + (0 * Vector256<T>.Count), c10);
-        output.Store(Unsafe.Add(ref rc, 1), j + (1 * Vector256<T>.Count), c11);
-        output.Store(Unsafe.Add(ref rc, 1), j + (2 * Vector256<T>.Count), c12);
-        output.Store(Unsafe.Add(ref rc, 1), j + (3 * Vector256<T>.Count), c13);
-        output.Store(Unsafe.Add(ref rc, 2), j + (0 * Vector256<T>.Count), c20);
-        output.Store(Unsafe.Add(ref rc, 2), j + (1 * Vector256<T>.Count), c21);
-        output.Store(Unsafe.Add(ref rc, 2), j + (2 * Vector256<T>.Count), c22);
-        output.Store(Unsafe.Add(ref rc, 2), j + (3 * Vector256<T>.Count), c23);
-        output.Store(Unsafe.Add(ref rc, 3), j + (0 * Vector256<T>.Count), c30);
-        output.Store(Unsafe.Add(ref rc, 3), j + (1 * Vector256<T>.Count), c31);
-        output.Store(Unsafe.Add(ref rc, 3), j + (2 * Vector256<T>.Count), c32);
-        output.Store(Unsafe.Add(ref rc, 3), j + (3 * Vector256<T>.Count), c33);
-        output.Store(Unsafe.Add(ref rc, 4), j + (0 * Vector256<T>.Count), c40);
-        output.Store(Unsafe.Add(ref rc, 4), j + (1 * Vector256<T>.Count), c41);
-        output.Store(Unsafe.Add(ref rc, 4), j + (2 * Vector256<T>.Count), c42);
-        output.Store(Unsafe.Add(ref rc, 4), j + (3 * Vector256<T>.Count), c43);
-        output.Store(Unsafe.Add(ref rc, 5), j + (0 * Vector256<T>.Count), c50);
-        output.Store(Unsafe.Add(ref rc, 5), j + (1 * Vector256<T>.Count), c51);
-        output.Store(Unsafe.Add(ref rc, 5), j + (2 * Vector256<T>.Count), c52);
-        output.Store(Unsafe.Add(ref rc, 5), j + (3 * Vector256<T>.Count), c53);
+        output.Store<TMode>(rc, j + (0 * Vector256<T>.Count), c00);
+        output.Store<TMode>(rc, j + (1 * Vector256<T>.Count), c01);
+        output.Store<TMode>(rc, j + (2 * Vector256<T>.Count), c02);
+        output.Store<TMode>(rc, j + (3 * Vector256<T>.Count), c03);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j + (0 * Vector256<T>.Count), c10);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j + (1 * Vector256<T>.Count), c11);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j + (2 * Vector256<T>.Count), c12);
+        output.Store<TMode>(Unsafe.Add(ref rc, 1), j + (3 * Vector256<T>.Count), c13);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j + (0 * Vector256<T>.Count), c20);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j + (1 * Vector256<T>.Count), c21);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j + (2 * Vector256<T>.Count), c22);
+        output.Store<TMode>(Unsafe.Add(ref rc, 2), j + (3 * Vector256<T>.Count), c23);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j + (0 * Vector256<T>.Count), c30);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j + (1 * Vector256<T>.Count), c31);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j + (2 * Vector256<T>.Count), c32);
+        output.Store<TMode>(Unsafe.Add(ref rc, 3), j + (3 * Vector256<T>.Count), c33);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j + (0 * Vector256<T>.Count), c40);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j + (1 * Vector256<T>.Count), c41);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j + (2 * Vector256<T>.Count), c42);
+        output.Store<TMode>(Unsafe.Add(ref rc, 4), j + (3 * Vector256<T>.Count), c43);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j + (0 * Vector256<T>.Count), c50);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j + (1 * Vector256<T>.Count), c51);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j + (2 * Vector256<T>.Count), c52);
+        output.Store<TMode>(Unsafe.Add(ref rc, 5), j + (3 * Vector256<T>.Count), c53);
     }
 
     // Up to four rows: rows past the valid ones read an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T>(ref T ar, int ak, ref T b, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int valid)
+    private static void Block4x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         var c00 = Vector256<T>.Zero;
         var c01 = Vector256<T>.Zero;
@@ -607,24 +628,24 @@ public static class Gemm
         }
 
         int j1 = j + Vector256<T>.Count;
-        output.Store(rc, j, c00);
-        output.Store(rc, j1, c01);
+        output.Store<TMode>(rc, j, c00);
+        output.Store<TMode>(rc, j1, c01);
         if (valid > 1)
         {
-            output.Store(Unsafe.Add(ref rc, 1), j, c10);
-            output.Store(Unsafe.Add(ref rc, 1), j1, c11);
+            output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c10);
+            output.Store<TMode>(Unsafe.Add(ref rc, 1), j1, c11);
         }
 
         if (valid > 2)
         {
-            output.Store(Unsafe.Add(ref rc, 2), j, c20);
-            output.Store(Unsafe.Add(ref rc, 2), j1, c21);
+            output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c20);
+            output.Store<TMode>(Unsafe.Add(ref rc, 2), j1, c21);
         }
 
         if (valid > 3)
         {
-            output.Store(Unsafe.Add(ref rc, 3), j, c30);
-            output.Store(Unsafe.Add(ref rc, 3), j1, c31);
+            output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c30);
+            output.Store<TMode>(Unsafe.Add(ref rc, 3), j1, c31);
         }
     }
 
@@ -632,8 +653,9 @@ public static class Gemm
     // would cost as much as the block; 14 or 84 rows are whole blocks); rows past the valid ones of the last block read
     // an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows7x1<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows7x1<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         for (int m = 0; m < rows; m += 7, ra = ref Unsafe.Add(ref ra, 7), rc = ref Unsafe.Add(ref rc, 7))
         {
@@ -665,35 +687,35 @@ public static class Gemm
                 c6 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a6, at)), bk, c6);
             }
 
-            output.Store(rc, j, c0);
+            output.Store<TMode>(rc, j, c0);
             if (valid > 1)
             {
-                output.Store(Unsafe.Add(ref rc, 1), j, c1);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c1);
             }
 
             if (valid > 2)
             {
-                output.Store(Unsafe.Add(ref rc, 2), j, c2);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c2);
             }
 
             if (valid > 3)
             {
-                output.Store(Unsafe.Add(ref rc, 3), j, c3);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c3);
             }
 
             if (valid > 4)
             {
-                output.Store(Unsafe.Add(ref rc, 4), j, c4);
+                output.Store<TMode>(Unsafe.Add(ref rc, 4), j, c4);
             }
 
             if (valid > 5)
             {
-                output.Store(Unsafe.Add(ref rc, 5), j, c5);
+                output.Store<TMode>(Unsafe.Add(ref rc, 5), j, c5);
             }
 
             if (valid > 6)
             {
-                output.Store(Unsafe.Add(ref rc, 6), j, c6);
+                output.Store<TMode>(Unsafe.Add(ref rc, 6), j, c6);
             }
         }
     }
@@ -703,8 +725,9 @@ public static class Gemm
     // and the rows of a sample (14) or of six (84) are whole blocks. Rows past the valid ones of the last block read an
     // existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows7x3<T>(ref T ar, int ak, ref T panel, int ldb, int k, ref Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows7x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
     {
         int j1 = j + Vector256<T>.Count, j2 = j + (2 * Vector256<T>.Count);
         nuint vc = (nuint)Vector256<T>.Count;
@@ -775,51 +798,91 @@ public static class Gemm
             }
 
             int valid = rows - m;
-            output.Store(rc, j, c00);
-            output.Store(rc, j1, c01);
-            output.Store(rc, j2, c02);
+            output.Store<TMode>(rc, j, c00);
+            output.Store<TMode>(rc, j1, c01);
+            output.Store<TMode>(rc, j2, c02);
             if (valid > 1)
             {
-                output.Store(Unsafe.Add(ref rc, 1), j, c10);
-                output.Store(Unsafe.Add(ref rc, 1), j1, c11);
-                output.Store(Unsafe.Add(ref rc, 1), j2, c12);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c10);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j1, c11);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j2, c12);
             }
 
             if (valid > 2)
             {
-                output.Store(Unsafe.Add(ref rc, 2), j, c20);
-                output.Store(Unsafe.Add(ref rc, 2), j1, c21);
-                output.Store(Unsafe.Add(ref rc, 2), j2, c22);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c20);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j1, c21);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j2, c22);
             }
 
             if (valid > 3)
             {
-                output.Store(Unsafe.Add(ref rc, 3), j, c30);
-                output.Store(Unsafe.Add(ref rc, 3), j1, c31);
-                output.Store(Unsafe.Add(ref rc, 3), j2, c32);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c30);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j1, c31);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j2, c32);
             }
 
             if (valid > 4)
             {
-                output.Store(Unsafe.Add(ref rc, 4), j, c40);
-                output.Store(Unsafe.Add(ref rc, 4), j1, c41);
-                output.Store(Unsafe.Add(ref rc, 4), j2, c42);
+                output.Store<TMode>(Unsafe.Add(ref rc, 4), j, c40);
+                output.Store<TMode>(Unsafe.Add(ref rc, 4), j1, c41);
+                output.Store<TMode>(Unsafe.Add(ref rc, 4), j2, c42);
             }
 
             if (valid > 5)
             {
-                output.Store(Unsafe.Add(ref rc, 5), j, c50);
-                output.Store(Unsafe.Add(ref rc, 5), j1, c51);
-                output.Store(Unsafe.Add(ref rc, 5), j2, c52);
+                output.Store<TMode>(Unsafe.Add(ref rc, 5), j, c50);
+                output.Store<TMode>(Unsafe.Add(ref rc, 5), j1, c51);
+                output.Store<TMode>(Unsafe.Add(ref rc, 5), j2, c52);
             }
 
             if (valid > 6)
             {
-                output.Store(Unsafe.Add(ref rc, 6), j, c60);
-                output.Store(Unsafe.Add(ref rc, 6), j1, c61);
-                output.Store(Unsafe.Add(ref rc, 6), j2, c62);
+                output.Store<TMode>(Unsafe.Add(ref rc, 6), j, c60);
+                output.Store<TMode>(Unsafe.Add(ref rc, 6), j1, c61);
+                output.Store<TMode>(Unsafe.Add(ref rc, 6), j2, c62);
             }
         }
+    }
+
+    /// <summary>How a product's results are written, known when its register blocks are compiled.</summary>
+    private interface IStoreMode
+    {
+        /// <summary>Added onto C rather than written over it.</summary>
+        static abstract bool Accumulate { get; }
+
+        /// <summary>Plus a bias per column.</summary>
+        static abstract bool Biased { get; }
+
+        /// <summary>Times alpha (not one).</summary>
+        static abstract bool Scaled { get; }
+    }
+
+    private interface IFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    private readonly struct Yes : IFlag
+    {
+        public static bool Value => true;
+    }
+
+    private readonly struct No : IFlag
+    {
+        public static bool Value => false;
+    }
+
+    private readonly struct StoreMode<TAccumulate, TBiased, TScaled> : IStoreMode
+        where TAccumulate : struct, IFlag
+        where TBiased : struct, IFlag
+        where TScaled : struct, IFlag
+    {
+        public static bool Accumulate => TAccumulate.Value;
+
+        public static bool Biased => TBiased.Value;
+
+        public static bool Scaled => TScaled.Value;
     }
 
     /// <summary>Where and how a block of results is written: scaled, plus bias, over or onto C, clipped to n columns.</summary>
@@ -829,21 +892,17 @@ public static class Gemm
         private readonly ref T _c;
         private readonly int _n;
         private readonly Vector256<T> _alpha;
-        private readonly bool _scaled;
-        private readonly bool _accumulate;
         private readonly ReadOnlySpan<T> _bias;
 
         // The last, partial vector of a row (when n is not a multiple of the vector): its lanes, and its bias.
         private readonly Vector256<T> _tailMask;
         private readonly Vector256<T> _tailBias;
 
-        public Output(ref T c, int n, T alpha, bool accumulate, ReadOnlySpan<T> bias)
+        public Output(ref T c, int n, T alpha, ReadOnlySpan<T> bias)
         {
             _c = ref c;
             _n = n;
             _alpha = Vector256.Create(alpha);
-            _scaled = alpha != T.One;
-            _accumulate = accumulate;
             _bias = bias;
             int tail = n % Vector256<T>.Count;
             if (tail > 0)
@@ -853,8 +912,13 @@ public static class Gemm
             }
         }
 
+        /// <summary>
+        /// One vector of results at a row's offset and a column: scaled, plus bias, over or onto C as TMode says (the
+        /// bias of the partial last vector is added either way, zero when there is none, as it always was).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(nint row, int column, Vector256<T> value)
+        public void Store<TMode>(nint row, int column, Vector256<T> value)
+            where TMode : struct, IStoreMode
         {
             int vc = Vector256<T>.Count;
             if (column >= _n)
@@ -862,7 +926,7 @@ public static class Gemm
                 return;
             }
 
-            if (_scaled)
+            if (TMode.Scaled)
             {
                 value *= _alpha;
             }
@@ -870,12 +934,12 @@ public static class Gemm
             ref T at = ref Unsafe.Add(ref _c, row + column);
             if (column + vc <= _n)
             {
-                if (!_bias.IsEmpty)
+                if (TMode.Biased)
                 {
                     value += Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(_bias), (nuint)column);
                 }
 
-                if (_accumulate)
+                if (TMode.Accumulate)
                 {
                     value += Vector256.LoadUnsafe(ref at);
                 }
@@ -885,7 +949,7 @@ public static class Gemm
             }
 
             value += _tailBias;
-            if (_accumulate)
+            if (TMode.Accumulate)
             {
                 value += VectorMath.LoadMasked(ref at, _tailMask);
             }

@@ -145,7 +145,13 @@ public sealed class GemmTests
         {
             foreach (bool packColumns in new[] { false, true })
             {
-                foreach (var (accumulate, withBias, alpha) in new[] { (false, false, 1.0), (true, false, 0.5), (false, true, 1.0) })
+                // Every way of writing the results (each is its own compiled store): over or onto C, with or without a
+                // bias, scaled or not.
+                foreach (var (accumulate, withBias, alpha) in new[]
+                {
+                    (false, false, 1.0), (false, false, 0.5), (false, true, 1.0), (false, true, 0.5),
+                    (true, false, 1.0), (true, false, 0.5), (true, true, 1.0), (true, true, 0.5),
+                })
                 {
                     // A is rows x k, stored either row-major (lda = k + 3, ak = 1) or column-major (lda = 1, ak = rows + 2).
                     int lda = transposedA ? 1 : k + 3, ak = transposedA ? rows + 2 : 1;
