@@ -338,7 +338,8 @@ public static class Gemm
         ref nint rc = ref offsets[rows + 6];
         int i = 0;
         int perGroup = groups.RowsPerGroup;
-        // Four rows at a time: each vector of offsets is the last one plus four rows' strides.
+        // Four rows at a time where an offset is 64 bits: each vector of offsets is the last one plus four rows' strides.
+        int vectorRows = IntPtr.Size == sizeof(long) ? perGroup : 0;
         var stepA = Vector256.Create(4L * lda);
         var stepC = Vector256.Create(4L * ldc);
         for (int g = 0; g < groups.Count; g++)
@@ -347,7 +348,7 @@ public static class Gemm
             var va = Vector256.Create(a0, a0 + lda, a0 + (2L * lda), a0 + (3L * lda));
             var vc4 = Vector256.Create(c0, c0 + ldc, c0 + (2L * ldc), c0 + (3L * ldc));
             int r = 0;
-            for (; r + 4 <= perGroup; r += 4, i += 4)
+            for (; r + 4 <= vectorRows; r += 4, i += 4)
             {
                 va.AsNInt().StoreUnsafe(ref Unsafe.Add(ref ra, i));
                 vc4.AsNInt().StoreUnsafe(ref Unsafe.Add(ref rc, i));
