@@ -2,7 +2,9 @@
 # Side by side on this machine: milliseconds per training step (forward, backward, Adam over one full batch) of the
 # same model in PyTorch eager mode and in BertGen, at the sizes in bench/configs. PyTorch is timed on one core and with
 # both (its own threads and OpenBLAS's set separately, bench/pytorch/bench_pytorch.py), and its best setting is shown
-# beside its one-core figure; BertGen is shown on one thread and on both cores.
+# beside its one-core figure; BertGen is shown on one thread and on both cores. Each figure is the median of ten
+# windows of the measured time, after a warm-up; the two sides of a size run one right after the other, so that they
+# meet the machine in the same state.
 #
 # Usage: bench/compare-pytorch.sh [SECONDS_PER_MEASUREMENT]   (default 5)
 set -euo pipefail
@@ -16,10 +18,16 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 
 dotnet build bench/BertGen.Benchmarks -c Release -v quiet -nologo >&2
-echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') ..." >&2
-torch_json=$(/usr/bin/python3 bench/pytorch/bench_pytorch.py "$seconds")
-echo "BertGen ..." >&2
-bertgen_json=$(dotnet bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll steps "$seconds")
+torch_json="{}"
+bertgen_json="{}"
+for size in seed small mini; do
+  echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $size ..." >&2
+  torch_json=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' \
+    "$torch_json" "$(/usr/bin/python3 bench/pytorch/bench_pytorch.py "$seconds" "$size")")
+  echo "BertGen, $size ..." >&2
+  bertgen_json=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' \
+    "$bertgen_json" "$(dotnet bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll steps "$seconds" "$size")")
+done
 
 /usr/bin/python3 - "$torch_json" "$bertgen_json" <<'PY'
 import json, platform, subprocess, sys

@@ -5,7 +5,8 @@ using BertGen.Benchmarks;
 // "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "forward SIZE" prints the fastest time
 // of the forward pass of one sample; "time SIZE [THREADS]" prints the fastest
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
-// milliseconds per training step of every size on one and two threads as JSON (for compare-pytorch.sh);
+// the median milliseconds per training step of every size (or of the sizes named after SECONDS) on one and two
+// threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn" times the fused attention kernel alone at the seed shape;
 // "alloc SIZE [THREADS]" counts the bytes 20 warm steps allocate; "phases SIZE" times the forward pass, the loss, the
 // backward pass and the Adam update of one step each alone; anything else goes to BenchmarkDotNet.
@@ -178,32 +179,41 @@ if (args is ["attn"])
     return;
 }
 
-if (args is ["steps", var budget])
+if (args is ["steps", var budget, ..])
 {
+    // Milliseconds per step of each size named (all by default) on one and two threads, as JSON: the median over ten
+    // windows of the budget, after a warm-up of at least one second and three steps (as bench_pytorch.py does), so
+    // that the kernels run as tiered compilation leaves them and a burst of another process moves the figure little.
+    double total = double.Parse(budget, System.Globalization.CultureInfo.InvariantCulture);
+    var sizes = args.Length > 2 ? args[2..].Select(name => Enum.Parse<Size>(name, ignoreCase: true)) : Enum.GetValues<Size>();
     var results = new Dictionary<string, Dictionary<string, double>>();
-    foreach (var each in Enum.GetValues<Size>())
+    foreach (var each in sizes)
     {
         results[each.ToString().ToLowerInvariant()] = new[] { 1, 2 }.ToDictionary(t => t.ToString(), t =>
         {
             var work = new Workload(each, t);
-
-            // Warm-up: at least one second and three steps, so that the kernels run as tiered compilation leaves them
-            // (the same warm-up as bench_pytorch.py gives PyTorch).
             var clock = Stopwatch.StartNew();
             for (int i = 0; clock.Elapsed.TotalSeconds < 1 || i < 3; i++)
             {
                 work.Trainer.TrainEpoch();
             }
 
-            clock.Restart();
-            long steps = 0;
-            while (clock.Elapsed.TotalSeconds < double.Parse(budget, System.Globalization.CultureInfo.InvariantCulture) || steps < 3)
+            var windows = new List<double>();
+            for (int w = 0; w < 10; w++)
             {
-                work.Trainer.TrainEpoch();
-                steps++;
+                clock.Restart();
+                long steps = 0;
+                while (clock.Elapsed.TotalSeconds < total / 10 || steps < 3)
+                {
+                    work.Trainer.TrainEpoch();
+                    steps++;
+                }
+
+                windows.Add(clock.Elapsed.TotalMilliseconds / steps);
             }
 
-            return clock.Elapsed.TotalMilliseconds / steps;
+            windows.Sort();
+            return (windows[4] + windows[5]) / 2;
         });
         Console.Error.WriteLine($"{each}: {string.Join(", ", results[each.ToString().ToLowerInvariant()].Select(kv => $"{kv.Key} thread(s) {kv.Value:F3} ms"))}");
     }

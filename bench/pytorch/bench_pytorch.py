@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Times one training step (forward, backward, Adam) of the reference model in PyTorch eager mode, at the sizes in
-bench/configs, and prints JSON: {size: {setting: ms_per_step}}.
+bench/configs (or the ones named after the seconds), and prints JSON: {size: {setting: ms_per_step}}. A figure is the
+median over ten windows of the measured time, so that a burst of another process on the machine moves it less than it
+would a mean.
 
 PyTorch's own thread pool (torch.set_num_threads) and OpenBLAS's, which runs the matrix products, are set separately;
 each setting is "T/B", T threads for PyTorch and B for OpenBLAS. "1/1" is PyTorch on one core; the others are what it
@@ -12,6 +14,7 @@ article's corpus, vocabulary 42); the others random pairs that fill maxLen, with
 import ctypes
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -77,15 +80,19 @@ def time_steps(c, vocab, setting, seconds):
     while time.perf_counter() - start < 1.0 or warm < 3:
         step()
         warm += 1
-    steps, start, cpu = 0, time.perf_counter(), time.process_time()
-    while time.perf_counter() - start < seconds or steps < 3:
-        step()
-        steps += 1
+    windows, start, cpu = [], time.perf_counter(), time.process_time()
+    for _ in range(10):
+        steps, window = 0, time.perf_counter()
+        while time.perf_counter() - window < seconds / 10 or steps < 3:
+            step()
+            steps += 1
+        windows.append((time.perf_counter() - window) * 1000 / steps)
     wall = time.perf_counter() - start
+    median = statistics.median(windows)
     # CPU time over wall time: how many cores the setting really kept busy.
-    print(f"  {label(setting)}: {wall * 1000 / steps:.3f} ms/step, {(time.process_time() - cpu) / wall:.2f} cores busy",
-          file=sys.stderr)
-    return wall * 1000 / steps
+    print(f"  {label(setting)}: {median:.3f} ms/step (windows {min(windows):.3f}-{max(windows):.3f}), "
+          f"{(time.process_time() - cpu) / wall:.2f} cores busy", file=sys.stderr)
+    return median
 
 
 def label(setting):
@@ -94,8 +101,9 @@ def label(setting):
 
 def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    sizes = sys.argv[2:] or SIZES
     results = {}
-    for size in SIZES:
+    for size in sizes:
         c = Config.load(os.path.join(HERE, "..", "configs", f"{size}.bertgen.json"))
         with open(os.path.join(HERE, "..", "configs", f"{size}.bertgen.json")) as f:
             vocab = json.load(f)["vocabSize"]
