@@ -18,15 +18,17 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 
 dotnet build bench/BertGen.Benchmarks -c Release -v quiet -nologo >&2
+# merge A B: the JSON object A with B's keys added.
+merge() { /usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' "$1" "$2"; }
+
+echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')" >&2
 torch_json="{}"
 bertgen_json="{}"
 for size in seed small mini; do
-  echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $size ..." >&2
-  torch_json=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' \
-    "$torch_json" "$(/usr/bin/python3 bench/pytorch/bench_pytorch.py "$seconds" "$size")")
+  echo "PyTorch, $size ..." >&2
+  torch_json=$(merge "$torch_json" "$(/usr/bin/python3 bench/pytorch/bench_pytorch.py "$seconds" "$size")")
   echo "BertGen, $size ..." >&2
-  bertgen_json=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' \
-    "$bertgen_json" "$(dotnet bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll steps "$seconds" "$size")")
+  bertgen_json=$(merge "$bertgen_json" "$(dotnet bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll steps "$seconds" "$size")")
 done
 
 /usr/bin/python3 - "$torch_json" "$bertgen_json" <<'PY'

@@ -224,12 +224,12 @@ if (args is ["steps", var budget, ..])
 
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 
-/// <summary>The seed model's attention shape: 14 rows, 5 heads of width 4.</summary>
+/// <summary>The seed model's attention shape, from its generated constants.</summary>
 internal readonly struct SeedAttention : BertGen.Kernels.IAttentionShape
 {
-    public static int MaxLen => 14;
+    public static int MaxLen => SeedModel.MaxLen;
 
-    public static int Heads => 5;
+    public static int Heads => SeedModel.Heads;
 
-    public static int HeadWidth => 4;
+    public static int HeadWidth => SeedModel.DK;
 }
