@@ -1,3 +1,2 @@
-using BertGen.Demo.Cli;
-
-return BertGenCli.Run(args, Console.Out, Console.Error);
+// The bertgen console program: the BertGen commands for the model of bertgen.json beside this file.
+return BertGen.Cli.BertGenApp.Run(args);

@@ -21,13 +21,17 @@ public sealed class BertGenGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var rootNamespace = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) && IsNamespace(ns) ? ns : FallbackNamespace);
+        // The namespace of a generated type: the config's "namespace" key, else the MSBuild property BertGenNamespace,
+        // else the project's RootNamespace.
+        var defaultNamespace = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.BertGenNamespace", out var chosen) && IsNamespace(chosen) ? chosen
+            : options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var root) && IsNamespace(root) ? root
+            : FallbackNamespace);
 
         var configs = context.AdditionalTextsProvider
             .Where(static file => IsConfigFile(file.Path))
             .Select(static (file, ct) => (file.Path, Text: file.GetText(ct)?.ToString() ?? string.Empty))
-            .Combine(rootNamespace)
+            .Combine(defaultNamespace)
             .Select(static (input, _) => ConfigParser.Parse(input.Left.Path, input.Left.Text, input.Right))
             .Collect();
 
@@ -45,8 +49,15 @@ public sealed class BertGenGenerator : IIncrementalGenerator
     private static void Emit(SourceProductionContext spc, IReadOnlyList<ConfigParseResult> results)
     {
         var emitted = new Dictionary<string, ConfigParseResult>(StringComparer.Ordinal);
-        foreach (var result in results.OrderBy(r => r.NameSite?.FilePath, StringComparer.Ordinal))
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var result in results.OrderBy(r => r.Path, StringComparer.Ordinal))
         {
+            // A file listed twice among the AdditionalFiles (by the package's targets and by hand) is one model.
+            if (!files.Add(result.Path))
+            {
+                continue;
+            }
+
             foreach (var diagnostic in result.Diagnostics)
             {
                 spc.ReportDiagnostic(diagnostic.ToDiagnostic());
@@ -75,6 +86,9 @@ public sealed class BertGenGenerator : IIncrementalGenerator
         }
     }
 
-    private static bool IsNamespace(string ns) =>
-        ns.Length > 0 && ns.Split('.').All(part => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(part));
+    /// <summary>Whether <paramref name="ns"/> is a dotted C# namespace such as <c>MyCompany.Models</c>.</summary>
+    internal static bool IsNamespace(string ns) =>
+        ns.Length > 0 && ns.Split('.').All(part =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(part)
+            && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(part) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None);
 }

@@ -34,6 +34,7 @@ internal sealed class ConfigParser
         new("embeddingLayerNorm", KeyKind.Boolean, Required: false, Example: "true"),
         new("layerNormEps", KeyKind.Number, Required: false, Example: "1e-5", Meaning: "LayerNorm epsilon"),
         new("vocabSize", KeyKind.Integer, Required: false, Example: "41", Min: 5, Max: 1_000_000, Meaning: "vocabulary size, special tokens included"),
+        new("namespace", KeyKind.Namespace, Required: false, Example: "\"MyProject.Models\"", Meaning: "namespace of the generated type"),
     };
 
     private readonly string _path;
@@ -117,6 +118,7 @@ internal sealed class ConfigParser
         bool embeddingLayerNorm = ReadBool(values, "embeddingLayerNorm", true);
         double eps = ReadEps(values);
         int vocabSize = ReadInt(values, "vocabSize", 0);
+        ns = ReadNamespace(values) ?? ns;
 
         if (maxLen > 0 && maxPred > maxLen - 3 && values.TryGetValue("maxPred", out var maxPredMember))
         {
@@ -169,6 +171,29 @@ internal sealed class ConfigParser
         {
             Report(Diagnostics.InvalidName, member.Value,
                 $"'name' is \"{s.Value}\", which is not a C# type name; use letters, digits and '_', starting with a letter, such as \"TinyBert\"");
+            return null;
+        }
+
+        return s.Value;
+    }
+
+    private string? ReadNamespace(Dictionary<string, JsonMember> values)
+    {
+        if (!values.TryGetValue("namespace", out var member))
+        {
+            return null;
+        }
+
+        if (member.Value is not JsonString s)
+        {
+            Report(Diagnostics.WrongType, member.Value, $"'namespace' must be a string such as \"MyProject.Models\", not {member.Value.Kind}");
+            return null;
+        }
+
+        if (!BertGenGenerator.IsNamespace(s.Value))
+        {
+            Report(Diagnostics.InvalidNamespace, member.Value,
+                $"'namespace' is \"{s.Value}\", which is not a C# namespace; write names of letters, digits and '_' joined by dots, such as \"MyProject.Models\"");
             return null;
         }
 
@@ -290,7 +315,7 @@ internal sealed class ConfigParser
     }
 
     private ConfigParseResult Result(ModelSpec? spec, SourceSite? nameSite) =>
-        new(spec, new EquatableArray<DiagnosticInfo>(_diagnostics), nameSite);
+        new(_path, spec, new EquatableArray<DiagnosticInfo>(_diagnostics), nameSite);
 
     private void Report(DiagnosticDescriptor descriptor, JsonNode node, string message) =>
         Report(descriptor, node.Start, node.End - node.Start, message);
@@ -335,6 +360,7 @@ internal sealed class ConfigParser
     private enum KeyKind
     {
         Name,
+        Namespace,
         Integer,
         Boolean,
         Number,

@@ -35,9 +35,12 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor NotAnObject = Make(
         "BG0009", "The configuration is not a JSON object", "{0}");
 
+    public static readonly DiagnosticDescriptor InvalidNamespace = Make(
+        "BG0010", "The namespace is not a C# namespace", "{0}");
+
     private static readonly DiagnosticDescriptor[] All =
     {
-        InvalidJson, MissingKey, UnknownKey, WrongType, OutOfRange, InvalidName, DuplicateName, DuplicateKey, NotAnObject,
+        InvalidJson, MissingKey, UnknownKey, WrongType, OutOfRange, InvalidName, DuplicateName, DuplicateKey, NotAnObject, InvalidNamespace,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

@@ -6,11 +6,13 @@ namespace BertGen;
 /// </summary>
 public sealed class InputException : Exception
 {
+    /// <summary>An error whose <paramref name="message"/> says what is wrong and where.</summary>
     public InputException(string message)
         : base(message)
     {
     }
 
+    /// <summary>An error whose <paramref name="message"/> says what is wrong and where, caused by <paramref name="inner"/>.</summary>
     public InputException(string message, Exception inner)
         : base(message, inner)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
-using BertGen.Demo.Cli;
+using BertGen.Cli;
+using BertGen.Demo;
 using BertGen.Explore;
 using Microsoft.Playwright;
 
@@ -11,27 +12,29 @@ namespace BertGen.Browser.Tests;
 /// </summary>
 public sealed class ExplorerPageTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bertgen-browser-tests", Guid.NewGuid().ToString("N"));
-    private IPlaywright _playwright = null!;
+    private IPlaywright? _playwright;
     private IBrowser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"The browser tests drive Debian's Chromium at {Chromium}; install it with 'apt-get install chromium'.");
+        string chromium = Chromium.Executable;
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = Chromium,
+            ExecutablePath = chromium,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
     }
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
         try
         {
             Directory.Delete(_folder, recursive: true);
@@ -157,7 +160,7 @@ public sealed class ExplorerPageTests : IAsyncLifetime
     {
         string path = Path.Combine(_folder, name);
         var error = new StringWriter();
-        int code = BertGenCli.Run(["train", "--out", path, .. options], TextWriter.Null, error);
+        int code = BertGenApp.Run(["train", "--out", path, .. options], [TinyBert.Definition], TextWriter.Null, error);
         Assert.True(code == 0, error.ToString());
         return path;
     }
@@ -165,7 +168,7 @@ public sealed class ExplorerPageTests : IAsyncLifetime
     private static string Report(string run)
     {
         var error = new StringWriter();
-        int code = BertGenCli.Run(["report", run], TextWriter.Null, error);
+        int code = BertGenApp.Run(["report", run], [TinyBert.Definition], TextWriter.Null, error);
         Assert.True(code == 0, error.ToString());
         return Path.Combine(run, "explorer.html");
     }

@@ -26,6 +26,9 @@ public sealed class DiagnosticTests
         { "keyword as a name", GeneratorHarness.Config(("name", "\"class\"")), "BG0006", 2, "not a C# type name" },
         { "key given twice", "{\n  \"name\": \"A\",\n  \"name\": \"B\"\n}", "BG0008", 3, "given twice" },
         { "array instead of an object", "[1, 2]", "BG0009", 1, "must be a JSON object" },
+        { "namespace that is not one", GeneratorHarness.Config(("namespace", "\"My..Models\"")), "BG0010", 15, "not a C# namespace" },
+        { "keyword in a namespace", GeneratorHarness.Config(("namespace", "\"My.class\"")), "BG0010", 15, "not a C# namespace" },
+        { "number as a namespace", GeneratorHarness.Config(("namespace", "7")), "BG0004", 15, "must be a string" },
     };
 
     [Theory]

@@ -28,18 +28,38 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator with <paramref name="files"/> (path, text) as AdditionalFiles.</summary>
-    public static Result Run(params (string Path, string Text)[] files)
+    public static Result Run(params (string Path, string Text)[] files) => Run(new Project(), files);
+
+    /// <summary>Runs the generator over <paramref name="project"/>'s sources and properties, with <paramref name="files"/> as AdditionalFiles.</summary>
+    public static Result Run(Project project, params (string Path, string Text)[] files)
     {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(project.Source ?? "namespace Sample; internal static class Anchor { }", parse) };
+        if (project.Source is not null)
+        {
+            // The global usings of a project with <ImplicitUsings>enable</ImplicitUsings>, as the SDK writes them.
+            trees.Add(CSharpSyntaxTree.ParseText(
+                "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
+                "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;",
+                parse));
+        }
+
         var compilation = CSharpCompilation.Create(
             "Sample",
-            [CSharpSyntaxTree.ParseText("namespace Sample; internal static class Anchor { }", new CSharpParseOptions(LanguageVersion.Latest))],
+            trees,
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(project.Source is null ? OutputKind.DynamicallyLinkedLibrary : OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        var properties = new Dictionary<string, string> { ["build_property.RootNamespace"] = project.RootNamespace };
+        if (project.BertGenNamespace is not null)
+        {
+            properties["build_property.BertGenNamespace"] = project.BertGenNamespace;
+        }
+
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new BertGenGenerator().AsSourceGenerator()],
             files.Select(f => (AdditionalText)new InMemoryText(f.Path, f.Text)),
-            new CSharpParseOptions(LanguageVersion.Latest),
-            new Options(Namespace),
+            parse,
+            new Options(properties),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var sources = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources)
@@ -89,21 +109,20 @@ internal static class GeneratorHarness
         public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text, Encoding.UTF8);
     }
 
-    private sealed class Options(string rootNamespace) : AnalyzerConfigOptionsProvider
+    private sealed class Options(IReadOnlyDictionary<string, string> properties) : AnalyzerConfigOptionsProvider
     {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values(rootNamespace);
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values(properties);
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
 
         public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
 
-        private sealed class Values(string rootNamespace) : AnalyzerConfigOptions
+        private sealed class Values(IReadOnlyDictionary<string, string> properties) : AnalyzerConfigOptions
         {
-            public override bool TryGetValue(string key, out string value)
-            {
-                value = rootNamespace;
-                return key == "build_property.RootNamespace";
-            }
+            public override bool TryGetValue(string key, out string value) => properties.TryGetValue(key, out value!);
         }
     }
 }
+
+/// <summary>The project the generator runs in: its source (a program, when given), RootNamespace and BertGenNamespace.</summary>
+internal sealed record Project(string? Source = null, string RootNamespace = GeneratorHarness.Namespace, string? BertGenNamespace = null);

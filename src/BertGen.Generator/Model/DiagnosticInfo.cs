@@ -22,4 +22,4 @@ internal sealed record DiagnosticInfo(string Id, SourceSite Site, string Message
 }
 
 /// <summary>What parsing one configuration file gave: a spec, or the reasons there is none.</summary>
-internal sealed record ConfigParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, SourceSite? NameSite);
+internal sealed record ConfigParseResult(string Path, ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, SourceSite? NameSite);

@@ -5,22 +5,24 @@ using BertGen.Training;
 namespace BertGen.Captures;
 
 /// <summary>
-/// Writes what a training step computed at chosen epochs: every activation of every sample, read from the trainer's
-/// arena, and every parameter with its gradient, as one safetensors file per epoch. The capture of epoch E holds the
-/// weights after E epochs and the forward and backward passes made with them (those of step E + 1). Epochs that are
-/// not captured cost nothing: the trainer is given no hook for them.
+/// Records what a training step computed at chosen epochs: every activation of every sample, read from the trainer's
+/// arena, and every parameter with its gradient, as one safetensors capture per epoch handed to a
+/// <see cref="CaptureStore"/>. The capture of epoch E holds the weights after E epochs and the forward and backward
+/// passes made with them (those of step E + 1). Epochs that are not captured cost nothing: the trainer is given no
+/// hook for them.
 /// </summary>
 public sealed class CaptureRecorder
 {
     private readonly Trainer _trainer;
-    private readonly string _directory;
+    private readonly CaptureStore _store;
     private readonly float[] _parameters;
     private readonly float[] _gradients;
 
-    public CaptureRecorder(Trainer trainer, string directory)
+    /// <summary>A recorder of <paramref name="trainer"/>'s passes into <paramref name="store"/>.</summary>
+    public CaptureRecorder(Trainer trainer, CaptureStore store)
     {
         _trainer = trainer;
-        _directory = directory;
+        _store = store;
         _parameters = new float[trainer.Parameters.Length];
         _gradients = new float[trainer.Parameters.Length];
         BeforeUpdate = Record;
@@ -33,12 +35,12 @@ public sealed class CaptureRecorder
     public Action<int> BeforeUpdate { get; }
 
     /// <summary>
-    /// Writes the capture of <paramref name="epoch"/> from the trainer as it stands after <see cref="Trainer.Evaluate"/>
+    /// Records the capture of <paramref name="epoch"/> from the trainer as it stands after <see cref="Trainer.Evaluate"/>
     /// (for the last epoch, which no training step follows).
     /// </summary>
     public void WriteEvaluated(int epoch, EpochMetrics metrics) => Write(epoch, metrics, _trainer.Parameters, _trainer.Gradients);
 
-    /// <summary>Writes the capture of <paramref name="epoch"/> after a training epoch that ran with <see cref="BeforeUpdate"/>.</summary>
+    /// <summary>Records the capture of <paramref name="epoch"/> after a training epoch that ran with <see cref="BeforeUpdate"/>.</summary>
     public void WriteAfterStep(int epoch, EpochMetrics forwardMetrics) => Write(epoch, forwardMetrics, _parameters, _gradients);
 
     /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
@@ -107,12 +109,11 @@ public sealed class CaptureRecorder
         {
             [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
             [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
-            ["bertgen.samples"] = samples.ToString(CultureInfo.InvariantCulture),
-            ["bertgen.loss"] = metrics.Loss.ToString("R", CultureInfo.InvariantCulture),
-            ["bertgen.mlm_loss"] = metrics.MlmLoss.ToString("R", CultureInfo.InvariantCulture),
-            ["bertgen.nsp_loss"] = metrics.NspLoss.ToString("R", CultureInfo.InvariantCulture),
+            [CaptureFile.SamplesKey] = samples.ToString(CultureInfo.InvariantCulture),
+            [CaptureFile.LossKey] = metrics.Loss.ToString("R", CultureInfo.InvariantCulture),
+            [CaptureFile.MlmLossKey] = metrics.MlmLoss.ToString("R", CultureInfo.InvariantCulture),
+            [CaptureFile.NspLossKey] = metrics.NspLoss.ToString("R", CultureInfo.InvariantCulture),
         };
-        Directory.CreateDirectory(_directory);
-        SafeTensorsFile.Write(Path.Combine(_directory, Runs.RunFolder.EpochFileName(epoch)), tensors, metadata);
+        _store.Add(epoch, tensors, metadata);
     }
 }

@@ -19,6 +19,7 @@ public static class OptimizerCheckpoint
             ? checkpointPath[..^".safetensors".Length] + ".optimizer.safetensors"
             : checkpointPath + ".optimizer";
 
+    /// <summary>Writes <paramref name="adam"/>'s moments and step, and the masking stream's state when there is one, to <paramref name="path"/>.</summary>
     public static void Save(string path, IBertModel model, Adam<float> adam, string? maskRandomState)
     {
         var tensors = new List<SafeTensorData>();

@@ -7,20 +7,36 @@ using BertGen.IO;
 namespace BertGen.Checkpoints;
 
 /// <summary>One tensor of a safetensors file: its dtype, shape and byte range in the data section.</summary>
+/// <param name="Name">The tensor's name in the header.</param>
+/// <param name="DType">Its dtype, such as F32 or I32.</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="Begin">Where its bytes start in the data section.</param>
+/// <param name="End">Where its bytes end in the data section (exclusive).</param>
 public sealed record SafeTensorEntry(string Name, string DType, long[] Shape, long Begin, long End)
 {
+    /// <summary>The shape as text, e.g. [14, 7].</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }
 
 /// <summary>A tensor to write: float32, float64 or int32 values with a shape.</summary>
+/// <param name="Name">The tensor's name in the header.</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="Float32">Its values when it is F32 (from <paramref name="Offset"/> on).</param>
+/// <param name="Float64">Its values when it is F64.</param>
+/// <param name="Int32">Its values when it is I32.</param>
+/// <param name="Offset">Where its values start in the array.</param>
 public readonly record struct SafeTensorData(string Name, int[] Shape, float[]? Float32 = null, double[]? Float64 = null, int[]? Int32 = null, int Offset = 0)
 {
+    /// <summary>A F32 tensor of <paramref name="values"/> from <paramref name="offset"/> on.</summary>
     public static SafeTensorData Of(string name, int[] shape, float[] values, int offset = 0) => new(name, shape, Float32: values, Offset: offset);
 
+    /// <summary>A F64 tensor of <paramref name="values"/> from <paramref name="offset"/> on.</summary>
     public static SafeTensorData Of(string name, int[] shape, double[] values, int offset = 0) => new(name, shape, Float64: values, Offset: offset);
 
+    /// <summary>An I32 tensor of <paramref name="values"/> from <paramref name="offset"/> on.</summary>
     public static SafeTensorData Of(string name, int[] shape, int[] values, int offset = 0) => new(name, shape, Int32: values, Offset: offset);
 
+    /// <summary>Number of values: the product of the shape.</summary>
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 }
 
@@ -74,8 +90,10 @@ public sealed class SafeTensorsFile
     /// <summary>Where the file was read from, for messages.</summary>
     public string Source { get; }
 
+    /// <summary>Every tensor of the header, in the header's order.</summary>
     public IReadOnlyList<SafeTensorEntry> Tensors { get; }
 
+    /// <summary>The header's string-to-string <c>__metadata__</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Reads and checks a file.</summary>
@@ -226,7 +244,19 @@ public sealed class SafeTensorsFile
     }
 
     /// <summary>Writes tensors and metadata to <paramref name="path"/>, whole or not at all.</summary>
-    public static void Write(string path, IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
+
+    /// <summary>The bytes of a safetensors file of <paramref name="tensors"/> and <paramref name="metadata"/>.</summary>
+    public static byte[] ToBytes(IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var stream = new MemoryStream();
+        WriteTo(stream, tensors, metadata);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes a safetensors file of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/>.</summary>
+    public static void WriteTo(Stream stream, IReadOnlyList<SafeTensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -283,18 +313,15 @@ public sealed class SafeTensorsFile
             header.WriteByte((byte)' ');
         }
 
-        AtomicFile.Write(path, stream =>
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        header.Position = 0;
+        header.CopyTo(stream);
+        foreach (var t in tensors)
         {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-            stream.Write(length);
-            header.Position = 0;
-            header.CopyTo(stream);
-            foreach (var t in tensors)
-            {
-                stream.Write(Bytes(t));
-            }
-        });
+            stream.Write(Bytes(t));
+        }
     }
 
     private static ReadOnlySpan<byte> Bytes(SafeTensorData t)

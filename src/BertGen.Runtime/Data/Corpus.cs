@@ -64,6 +64,40 @@ public static class Corpus
         return pairs;
     }
 
+    /// <summary>
+    /// The pairs as corpus file text, one line each, which <see cref="Parse"/> reads back as the same pairs.
+    /// </summary>
+    /// <exception cref="InputException">A sentence holds '|' or a line break, which a corpus line cannot.</exception>
+    public static string Format(IReadOnlyList<SentencePair> pairs)
+    {
+        var text = new System.Text.StringBuilder("# first sentence | second sentence | IsNext or NotNext\n");
+        foreach (var pair in pairs)
+        {
+            Check(pair);
+            text.Append(pair.First.Trim()).Append(" | ").Append(pair.Second.Trim()).Append(" | ").Append(pair.IsNext ? "IsNext" : "NotNext").Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Checks that <paramref name="pair"/> can be written as a corpus line and has words in both sentences.</summary>
+    /// <exception cref="InputException">It cannot; the message names the pair.</exception>
+    public static void Check(SentencePair pair)
+    {
+        foreach (var sentence in new[] { pair.First, pair.Second })
+        {
+            if (sentence.Contains('|') || sentence.Contains('\n') || sentence.Contains('\r'))
+            {
+                throw new InputException($"pair {pair.Line}: a sentence cannot hold '|' or a line break (\"{sentence}\").");
+            }
+
+            if (Tokenizer.Words(sentence).Length == 0)
+            {
+                throw new InputException($"pair {pair.Line}: the sentence \"{sentence}\" has no words.");
+            }
+        }
+    }
+
     private static SentencePair ParseLine(string line, string source, int number)
     {
         string where = $"{source}:{number}";

@@ -11,6 +11,7 @@ public sealed class SampleEncoder
     private readonly int _maxLen;
     private readonly int _maxPred;
 
+    /// <summary>An encoder for a model of <paramref name="maxLen"/> tokens and <paramref name="maxPred"/> masked slots per sample.</summary>
     public SampleEncoder(Vocabulary vocabulary, int maxLen, int maxPred)
     {
         _vocabulary = vocabulary;

@@ -8,6 +8,7 @@ public sealed class SeededRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose stream <paramref name="seed"/> fixes.</summary>
     public SeededRandom(ulong seed)
     {
         _s0 = SplitMix(ref seed);

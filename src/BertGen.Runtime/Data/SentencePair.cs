@@ -1,10 +1,11 @@
 namespace BertGen.Data;
 
-/// <summary>
-/// One training sample's text: two sentences and whether the pair continues the pair before it (IsNext).
-/// <see cref="Line"/> is where it was read from, for messages.
-/// </summary>
-public sealed record SentencePair(string First, string Second, bool IsNext, int Line)
+/// <summary>One training sample's text: two sentences and whether the pair continues the pair before it (IsNext).</summary>
+/// <param name="First">The first sentence.</param>
+/// <param name="Second">The second sentence.</param>
+/// <param name="IsNext">Whether the second sentence follows the first (the label of next-sentence prediction).</param>
+/// <param name="Line">Where the pair was read from, for messages: its line in a corpus file, or its place (from 1) among pairs given in code.</param>
+public sealed record SentencePair(string First, string Second, bool IsNext, int Line = 0)
 {
     /// <summary>Both sentences as one line of text.</summary>
     public string Text => $"{First} {Second}";

@@ -18,6 +18,7 @@ public sealed class TrainingData
     /// <summary>The corpus pairs, or null for data restored without them (which cannot be masked again).</summary>
     public IReadOnlyList<SentencePair>? Pairs { get; }
 
+    /// <summary>The vocabulary the samples are encoded in.</summary>
     public Vocabulary Vocabulary { get; }
 
     /// <summary>One sample per pair, in corpus order.</summary>

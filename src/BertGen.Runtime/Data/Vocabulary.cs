@@ -5,9 +5,13 @@ namespace BertGen.Data;
 /// <summary>Token ids: the four special tokens, then words in order of first appearance (SPEC §4).</summary>
 public sealed class Vocabulary
 {
+    /// <summary>[PAD]: fills a sample up to maxLen; a masked slot holding it is padding.</summary>
     public const int Pad = 0;
+    /// <summary>[CLS]: starts every sample; the IsNext head reads its output.</summary>
     public const int Cls = 1;
+    /// <summary>[SEP]: ends each sentence.</summary>
     public const int Sep = 2;
+    /// <summary>[MASK]: hides a word for the masked-language model.</summary>
     public const int Mask = 3;
 
     /// <summary>Id of the first word: every id below it is a special token.</summary>
@@ -74,6 +78,7 @@ public sealed class Vocabulary
         return new Vocabulary(words);
     }
 
+    /// <summary>The id of <paramref name="token"/>, if the vocabulary has it.</summary>
     public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
 
     /// <summary>Tokens joined by spaces, e.g. "[CLS] the [MASK] chased ...".</summary>

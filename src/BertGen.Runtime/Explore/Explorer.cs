@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertGen.Captures;
 using BertGen.Data;
 
 namespace BertGen.Explore;
@@ -6,16 +7,29 @@ namespace BertGen.Explore;
 /// <summary>Where a tensor lives: in every sample, in every layer of every sample, in every head, or in the model.</summary>
 public enum TensorScope
 {
+    /// <summary>One per sample: embeddings, the heads' activations.</summary>
     Sample,
+
+    /// <summary>One per sample and encoder layer: q, k, v, context, mha, ...</summary>
     Layer,
+
+    /// <summary>One per sample, layer and head: q_s, k_s, v_s, scores, attn, ctx.</summary>
     Head,
+
+    /// <summary>A parameter of the model, by its Hugging Face name.</summary>
     Parameter,
+
+    /// <summary>A parameter's gradient (its name and .grad).</summary>
     Gradient,
 }
 
 /// <summary>A tensor the explorer can show, with its shape for one sample (or the parameter's shape).</summary>
+/// <param name="Name">The article's name, or a parameter's Hugging Face name.</param>
+/// <param name="Scope">Where it lives.</param>
+/// <param name="Shape">Its shape for one sample, layer and head.</param>
 public sealed record TensorEntry(string Name, TensorScope Scope, long[] Shape)
 {
+    /// <summary>The shape as text, e.g. [14, 7].</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }
 
@@ -35,9 +49,11 @@ public sealed class Explorer
     private static readonly HashSet<string> HeatmapNames = ["scores", "attn", "logits_lm", "probs_lm", "logits_clsf", "probs_clsf"];
     private static readonly HashSet<string> IntegerNames = ["pred_lm", "pred_clsf", "attn_mask"];
 
-    public Explorer(RunArchive run) => Run = run;
+    /// <summary>An explorer of what <paramref name="run"/> recorded: a run folder read back, or a run in memory.</summary>
+    public Explorer(IRunRecord run) => Run = run;
 
-    public RunArchive Run { get; }
+    /// <summary>The run being explored.</summary>
+    public IRunRecord Run { get; }
 
     /// <summary>Every tensor of a capture: activations (with the per-head views), parameters and gradients.</summary>
     public IReadOnlyList<TensorEntry> Catalog(int epoch)
@@ -90,35 +106,35 @@ public sealed class Explorer
             ?? throw new InputException($"there is no tensor '{q.Name}'; tensors: {string.Join(", ", catalog.Where(e => e.Scope <= TensorScope.Head).Select(e => e.Name))}, " +
                 "and every parameter by its Hugging Face name (with .grad for its gradient); 'bertgen explore' lists them all.");
 
-        string where = $"sample {q.Sample}, epoch {q.Epoch}";
         switch (entry.Scope)
         {
             case TensorScope.Parameter:
             case TensorScope.Gradient:
                 string parameter = entry.Scope == TensorScope.Gradient ? q.Name[..^".grad".Length] : q.Name;
                 var values = entry.Scope == TensorScope.Gradient ? capture.Gradient(parameter) : capture.Parameter(parameter);
-                return Layout($"{q.Name} — epoch {q.Epoch}", q.Name, values, entry.Shape, ParameterRows(parameter, entry.Shape), ParameterColumns(parameter, entry.Shape), q.Sample, capture);
+                return Layout(new TensorSource(q.Name, null, null, null, q.Epoch, entry.Shape, c), values, ParameterRows(parameter, entry.Shape), ParameterColumns(parameter, entry.Shape), q.Sample, capture);
             case TensorScope.Sample:
+                var source = new TensorSource(q.Name, null, null, q.Sample, q.Epoch, entry.Shape, c);
                 if (q.Name == "attn_mask")
                 {
                     var mask = capture.Activation("attn_mask", -1, q.Sample);
                     var square = Enumerable.Range(0, c.MaxLen * c.MaxLen).Select(i => mask[i % c.MaxLen]).ToArray();
-                    return Layout($"attn_mask — {where}", q.Name, square, entry.Shape, null, null, q.Sample, capture);
+                    return Layout(source, square, null, null, q.Sample, capture);
                 }
 
-                return Layout($"{q.Name} — {where}", q.Name, capture.Activation(q.Name, -1, q.Sample), entry.Shape, null, null, q.Sample, capture);
+                return Layout(source, capture.Activation(q.Name, -1, q.Sample), null, null, q.Sample, capture);
             case TensorScope.Layer:
                 int layer = CheckLayer(q);
-                return Layout($"{q.Name}, layer {layer} — {where}", q.Name, capture.Activation(q.Name, layer, q.Sample), entry.Shape, null, null, q.Sample, capture);
+                return Layout(new TensorSource(q.Name, layer, null, q.Sample, q.Epoch, entry.Shape, c), capture.Activation(q.Name, layer, q.Sample), null, null, q.Sample, capture);
             default:
                 layer = CheckLayer(q);
                 int head = CheckHead(q);
-                string title = $"{q.Name}, layer {layer}, head {head} — {where}";
+                var headSource = new TensorSource(q.Name, layer, head, q.Sample, q.Epoch, entry.Shape, c);
                 if (HeadMatrices.Contains(q.Name))
                 {
                     var all = capture.Activation(q.Name, layer, q.Sample);
                     int size = c.MaxLen * c.MaxLen;
-                    return Layout(title, q.Name, all.AsSpan(head * size, size).ToArray(), entry.Shape, null, null, q.Sample, capture);
+                    return Layout(headSource, all.AsSpan(head * size, size).ToArray(), null, null, q.Sample, capture);
                 }
 
                 var full = capture.Activation(HeadColumns[q.Name], layer, q.Sample);
@@ -128,7 +144,7 @@ public sealed class Explorer
                     full.AsSpan((t * c.DAttn) + (head * c.DK), c.DK).CopyTo(columns.AsSpan(t * c.DK, c.DK));
                 }
 
-                return Layout(title, q.Name, columns, entry.Shape, null, null, q.Sample, capture);
+                return Layout(headSource, columns, null, null, q.Sample, capture);
         }
     }
 
@@ -179,15 +195,16 @@ public sealed class Explorer
         return head >= 0 && head < heads ? head : throw new InputException($"there is no head {head}; heads are 0 to {heads - 1}.");
     }
 
-    private TensorView Layout(string title, string name, float[] values, long[] shape, string[]? rows, string[]? columns, int sample, CaptureFile capture)
+    private TensorView Layout(TensorSource source, float[] values, string[]? rows, string[]? columns, int sample, CaptureFile capture)
     {
-        title += " " + "[" + string.Join(", ", shape) + "]";
+        string name = source.Name;
+        var shape = source.Shape;
         bool heat = HeatmapNames.Contains(name);
         bool ints = IntegerNames.Contains(name);
         if (shape.Length == 1)
         {
             columns ??= VectorLabels(name, (int)shape[0], sample, capture.Epoch);
-            return new TensorView(title, values, [name], columns, heat, ints);
+            return new TensorView(source, values, [name], columns, heat, ints);
         }
 
         int cols = values.Length / (int)shape[0];
@@ -195,7 +212,7 @@ public sealed class Explorer
         columns ??= TokenColumns.Contains(name) ? Tokens(sample, capture.Epoch)
             : VocabularyColumns.Contains(name) ? Run.Vocabulary.Tokens.ToArray()
             : Indices(cols);
-        return new TensorView(title, values, rows, columns, heat, ints);
+        return new TensorView(source, values, rows, columns, heat, ints);
     }
 
     /// <summary>Labels of a vector activation: masked slots, the two classes, tokens (LayerNorm statistics), or indices.</summary>

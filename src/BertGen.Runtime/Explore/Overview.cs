@@ -7,13 +7,14 @@ namespace BertGen.Explore;
 /// <summary>What a run holds: its model, its captured epochs, its samples, and the tensors one can look at.</summary>
 public static class Overview
 {
+    /// <summary>The run's model, captured epochs, samples and the tensors one can look at, as text.</summary>
     public static string Text(Explorer explorer)
     {
         var run = explorer.Run;
         var c = run.Config;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"Run {run.Folder.Path}: {c.Name}, {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, maxLen {c.MaxLen}, vocabulary {c.VocabSize}\n");
+            $"Run {run.Name}: {c.Name}, {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, maxLen {c.MaxLen}, vocabulary {c.VocabSize}\n");
         text.Append(run.CapturedEpochs.Count == 0
             ? "Captured epochs: none\n"
             : $"Captured epochs: {string.Join(", ", run.CapturedEpochs)}\n");

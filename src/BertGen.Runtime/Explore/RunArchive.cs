@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Runs;
@@ -8,7 +9,7 @@ using BertGen.Training;
 namespace BertGen.Explore;
 
 /// <summary>A finished (or running) training run read back from its folder: configuration, vocabulary, samples, metrics, captures.</summary>
-public sealed class RunArchive
+public sealed class RunArchive : IRunRecord
 {
     private readonly Dictionary<int, CaptureFile> _captures = new();
     private IReadOnlyList<EpochMetrics>? _metrics;
@@ -22,10 +23,16 @@ public sealed class RunArchive
         CapturedEpochs = capturedEpochs;
     }
 
+    /// <summary>The run's folder.</summary>
     public RunFolder Folder { get; }
 
+    /// <summary>The run folder's full path.</summary>
+    public string Name => Folder.Path;
+
+    /// <inheritdoc/>
     public ModelConfig Config { get; }
 
+    /// <inheritdoc/>
     public Vocabulary Vocabulary { get; }
 
     /// <summary>The samples as first masked (samples.json).</summary>
@@ -75,9 +82,7 @@ public sealed class RunArchive
     {
         if (!CapturedEpochs.Contains(epoch))
         {
-            throw new InputException(CapturedEpochs.Count == 0
-                ? $"epoch {epoch} was not captured: this run has no captures."
-                : $"epoch {epoch} was not captured; captured epochs: {string.Join(", ", CapturedEpochs)}.");
+            throw CaptureFile.NotCaptured(epoch, CapturedEpochs);
         }
 
         if (!_captures.TryGetValue(epoch, out var capture))
@@ -166,14 +171,14 @@ public sealed class RunArchive
         var rows = new List<EpochMetrics>();
         foreach (var line in File.ReadLines(Folder.MetricsFile).Skip(1))
         {
-            var f = line.Split(',');
-            if (f.Length != 6)
+            try
             {
-                throw new InputException($"'{Folder.MetricsFile}': line {rows.Count + 2} does not have 6 fields.");
+                rows.Add(EpochMetrics.FromCsv(line));
             }
-
-            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
-            rows.Add(new EpochMetrics(int.Parse(f[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), D(5)));
+            catch (FormatException e)
+            {
+                throw new InputException($"'{Folder.MetricsFile}': line {rows.Count + 2}: {e.Message}.", e);
+            }
         }
 
         return rows;

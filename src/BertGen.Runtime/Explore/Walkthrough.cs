@@ -8,17 +8,20 @@ namespace BertGen.Explore;
 /// <summary>One masked slot's prediction: the top words of softmax(logits_lm), the argmax, and the word behind the mask.</summary>
 public sealed record SlotPrediction(int Slot, int Position, int ActualId, IReadOnlyList<(int Id, float Probability)> Top, int PredictedId)
 {
+    /// <summary>Whether the argmax is the word behind the mask.</summary>
     public bool Right => PredictedId == ActualId;
 }
 
 /// <summary>The IsNext prediction: both logits, the larger, its index and what it means.</summary>
 public sealed record NextPrediction(float NotNextLogit, float IsNextLogit, bool Predicted, bool Actual)
 {
+    /// <summary>The larger of the two logits.</summary>
     public float Max => Math.Max(NotNextLogit, IsNextLogit);
 
     /// <summary>0 for NotNext, 1 for IsNext (ties go to 0, as the argmax does).</summary>
     public int Index => IsNextLogit > NotNextLogit ? 1 : 0;
 
+    /// <summary>Whether the prediction is the label.</summary>
     public bool Right => Predicted == Actual;
 }
 

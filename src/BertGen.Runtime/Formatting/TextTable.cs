@@ -7,10 +7,13 @@ public sealed class TextTable
 {
     private readonly List<string[]> _rows = new();
 
+    /// <summary>A table with these column headers and no rows yet.</summary>
     public TextTable(params string[] headers) => Headers = headers;
 
+    /// <summary>The column headers.</summary>
     public IReadOnlyList<string> Headers { get; }
 
+    /// <summary>The rows added so far.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Rows => _rows;
 
     /// <summary>Adds a row; it must have one cell per header.</summary>

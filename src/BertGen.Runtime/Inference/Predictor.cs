@@ -1,6 +1,7 @@
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Explore;
+using BertGen.Runs;
 
 namespace BertGen.Inference;
 
@@ -23,6 +24,7 @@ public sealed class Predictor
     private readonly float[] _activations;
     private readonly Batch _batch;
 
+    /// <summary>A predictor of <paramref name="model"/> with <paramref name="parameters"/> (kept, not copied), which came from <paramref name="source"/>.</summary>
     public Predictor(IBertModel model, Vocabulary vocabulary, float[] parameters, string source)
     {
         Model = model;
@@ -33,34 +35,39 @@ public sealed class Predictor
         _batch = new Batch(1, model.Config.MaxLen, model.Config.MaxPred);
     }
 
+    /// <summary>The model that predicts.</summary>
     public IBertModel Model { get; }
 
+    /// <summary>The vocabulary it was trained with.</summary>
     public Vocabulary Vocabulary { get; }
 
     /// <summary>The checkpoint the weights came from.</summary>
     public string Source { get; }
 
     /// <summary>
-    /// Loads the weights of a run's newest checkpoint, or of <paramref name="checkpoint"/>, into this build's model.
+    /// Loads the weights of the run's newest checkpoint, or of <paramref name="checkpoint"/>, into <paramref name="model"/>.
     /// </summary>
-    /// <exception cref="InputException">No such run or checkpoint, or one of another configuration.</exception>
-    public static Predictor Load(Func<int, IBertModel> createModel, string? run, string? checkpoint)
+    /// <exception cref="InputException">No such checkpoint, or a model or checkpoint of another configuration.</exception>
+    public static Predictor Load(RunArchive run, ModelDefinition model, string? checkpoint)
     {
-        var archive = RunArchive.Open(run);
-        var model = createModel(archive.Vocabulary.Count);
-        if (!model.Config.SameShape(archive.Config))
+        var created = model.Create(run.Vocabulary.Count);
+        if (!created.Config.SameShape(run.Config))
         {
-            throw new InputException($"'{archive.Folder.Path}' was trained with another configuration than this build's bertgen.json; rebuild with the run's configuration.");
+            throw new InputException($"'{run.Folder.Path}' was trained with another configuration than this build's bertgen.json; rebuild with the run's configuration.");
         }
 
-        checkpoint ??= archive.Folder.NewestCheckpoint();
+        checkpoint ??= run.Folder.NewestCheckpoint();
         if (!File.Exists(checkpoint))
         {
             throw new InputException($"there is no checkpoint '{checkpoint}'.");
         }
 
-        return new Predictor(model, archive.Vocabulary, Checkpoint.Load(checkpoint, model), checkpoint);
+        return new Predictor(created, run.Vocabulary, Checkpoint.Load(checkpoint, created), checkpoint);
     }
+
+    /// <summary>A predictor of the weights <paramref name="run"/> has trained so far (copied, so training may go on).</summary>
+    public static Predictor FromRun(TrainingRun run) =>
+        new(run.Model, run.Data.Vocabulary, run.Trainer.Parameters.ToArray(), run.Folder?.Path ?? "a run in memory");
 
     /// <summary>Predicts every [MASK] of the pair and whether the second sentence follows the first.</summary>
     /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>

@@ -9,7 +9,7 @@ namespace BertGen.Kernels;
 /// <summary>
 /// The matrix product every linear layer, attention and decoder kernel goes through:
 /// C[m, j] = (C[m, j] when accumulating) + alpha * sum over k of A[m, k] B[k, j] (+ bias[j]).
-/// B comes packed in panels one to four vectors wide (<see cref="PackRows{T}"/>), zero beyond n, so every load is a whole
+/// B comes packed in panels one to four vectors wide (<see cref="PackRows{T}(ReadOnlySpan{T}, int, int, int, Span{T})"/>), zero beyond n, so every load is a whole
 /// vector and a panel is one contiguous stream. The inner loop keeps a block of 6 rows by 4 vectors of C in registers
 /// (7 by 3, 6 by 2 or 7 by 1 for narrower panels) and streams one panel of B across all rows.
 /// </summary>
@@ -267,7 +267,7 @@ public static class Gemm
     }
 
     /// <summary>
-    /// C (+)= alpha * A B (+ bias). A[m, kk] is a[m * lda + kk * ak]; B is packed (<see cref="PackRows{T}"/>,
+    /// C (+)= alpha * A B (+ bias). A[m, kk] is a[m * lda + kk * ak]; B is packed (<see cref="PackRows{T}(ReadOnlySpan{T}, int, int, int, Span{T})"/>,
     /// <see cref="PackColumns{T}"/>); C[m, j] is c[m * ldc + j]; bias, when not empty, has n values.
     /// </summary>
     public static void Multiply<T>(

@@ -29,7 +29,7 @@ public static class VectorMath
         return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
-    /// <summary>e^x per lane: for float <see cref="ExpFloat"/>, for double the runtime's.</summary>
+    /// <summary>e^x per lane: for float <see cref="ExpFloat(Vector256{float})"/>, for double the runtime's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp<T>(Vector256<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -22,10 +22,13 @@ public sealed class Batch
         IsNext = new int[capacity];
     }
 
+    /// <summary>The most samples the batch holds.</summary>
     public int Capacity { get; }
 
+    /// <summary>Tokens per sample.</summary>
     public int MaxLen { get; }
 
+    /// <summary>Masked slots per sample.</summary>
     public int MaxPred { get; }
 
     /// <summary>Samples in the batch; the kernels read only these.</summary>
@@ -34,10 +37,13 @@ public sealed class Batch
     /// <summary>Masked slots of the batch that hold a real word (the MLM loss's denominator).</summary>
     public int MaskedCount { get; private set; }
 
+    /// <summary>Token ids, MaxLen per sample.</summary>
     public int[] InputIds { get; }
 
+    /// <summary>Segment ids (0 for the first sentence, 1 for the second), MaxLen per sample.</summary>
     public int[] SegmentIds { get; }
 
+    /// <summary>Positions of the masked slots, MaxPred per sample.</summary>
     public int[] MaskedPositions { get; }
 
     /// <summary>The words behind the masks; 0 ([PAD]) marks a padded slot.</summary>

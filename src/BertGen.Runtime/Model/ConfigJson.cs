@@ -5,6 +5,7 @@ namespace BertGen;
 /// <summary>A model configuration as JSON, with bertgen.json's keys and the vocabulary size: in config.json and in checkpoint metadata.</summary>
 public static class ConfigJson
 {
+    /// <summary>The configuration as a JSON object.</summary>
     public static string Serialize(ModelConfig c)
     {
         using var stream = new MemoryStream();
@@ -16,6 +17,7 @@ public static class ConfigJson
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>Writes the configuration as a JSON object.</summary>
     public static void Write(Utf8JsonWriter json, ModelConfig c)
     {
         json.WriteStartObject();

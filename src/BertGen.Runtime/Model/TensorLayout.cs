@@ -28,8 +28,10 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
     /// <summary>Values in the buffer.</summary>
     public int Length { get; }
 
+    /// <summary>Tensors in the layout.</summary>
     public int Count => _tensors.Length;
 
+    /// <summary>The tensor at <paramref name="index"/>, in layout order.</summary>
     public TensorInfo this[int index] => _tensors[index];
 
     /// <summary>
@@ -39,9 +41,11 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
     public TensorInfo this[string name, int layer = -1] =>
         TryGet(name, layer, out var t) ? t : throw new KeyNotFoundException($"No tensor '{name}'{(layer < 0 ? "" : $" in layer {layer}")}.");
 
+    /// <summary>The tensor called <paramref name="name"/> in <paramref name="layer"/> (or the one of that name, for layer -1), if there is one.</summary>
     public bool TryGet(string name, int layer, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TensorInfo tensor) =>
         _byName.TryGetValue((name, layer), out tensor) || (layer < 0 && _byUniqueName.TryGetValue(name, out tensor));
 
+    /// <summary>The tensors in layout order.</summary>
     public IEnumerator<TensorInfo> GetEnumerator() => ((IEnumerable<TensorInfo>)_tensors).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using BertGen.Explore;
+using BertGen.Captures;
 using BertGen.IO;
 
 namespace BertGen.Report;
@@ -19,16 +19,16 @@ public static class ExplorerPage
     /// <summary>Rows of metrics.csv kept for the loss chart (every captured epoch is always kept).</summary>
     public const int ChartPoints = 2000;
 
-    /// <summary>Where <c>bertgen report</c> writes the page by default.</summary>
-    public static string DefaultPath(RunArchive run) => Path.Combine(run.Folder.Path, "explorer.html");
+    /// <summary>Where <c>bertgen report</c> writes the page by default: explorer.html in the run's folder.</summary>
+    public static string DefaultPath(Runs.RunFolder folder) => Path.Combine(folder.Path, "explorer.html");
 
     /// <summary>Writes the page of <paramref name="run"/> to <paramref name="path"/>, whole or not at all.</summary>
     /// <exception cref="InputException">The run has no captures.</exception>
-    public static void Write(RunArchive run, string path)
+    public static void Write(IRunRecord run, string path)
     {
         if (run.CapturedEpochs.Count == 0)
         {
-            throw new InputException($"'{run.Folder.Path}' has no captures to show; train with --capture-epochs or --capture-every.");
+            throw new InputException($"'{run.Name}' has no captures to show; train with --capture-epochs or --capture-every.");
         }
 
         string html = Asset("explorer.html")
@@ -39,13 +39,13 @@ public static class ExplorerPage
     }
 
     /// <summary>The run as the page's JSON: configuration, vocabulary, samples, metrics, and every captured tensor.</summary>
-    public static string Data(RunArchive run)
+    public static string Data(IRunRecord run)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
             json.WriteStartObject();
-            json.WriteString("run", Path.GetFileName(run.Folder.Path));
+            json.WriteString("run", Path.GetFileName(run.Name));
             json.WritePropertyName("config");
             ConfigJson.Write(json, run.Config);
             json.WriteStartArray("vocab");
@@ -79,7 +79,7 @@ public static class ExplorerPage
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void WriteMetrics(Utf8JsonWriter json, RunArchive run)
+    private static void WriteMetrics(Utf8JsonWriter json, IRunRecord run)
     {
         var rows = run.Metrics;
         int stride = Math.Max(1, (rows.Count + ChartPoints - 1) / ChartPoints);

@@ -17,43 +17,44 @@ public sealed class RunFolder
     /// <summary>Where runs go when no folder is named.</summary>
     public const string DefaultRoot = "runs";
 
+    /// <summary>The run folder at <paramref name="path"/> (which need not exist yet).</summary>
     public RunFolder(string path) => Path = System.IO.Path.GetFullPath(path);
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary>config.json: the model's configuration and the training settings.</summary>
     public string ConfigFile => System.IO.Path.Combine(Path, "config.json");
 
+    /// <summary>vocab.txt: one token a line.</summary>
     public string VocabularyFile => System.IO.Path.Combine(Path, "vocab.txt");
 
+    /// <summary>samples.json: every sample as first masked.</summary>
     public string SamplesFile => System.IO.Path.Combine(Path, "samples.json");
 
+    /// <summary>corpus.txt: the sentence pairs the run trains on.</summary>
+    public string CorpusFile => System.IO.Path.Combine(Path, "corpus.txt");
+
+    /// <summary>metrics.csv: one row per epoch.</summary>
     public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
 
+    /// <summary>checkpoints/: the weights and Adam's state at saved epochs.</summary>
     public string CheckpointsDirectory => System.IO.Path.Combine(Path, "checkpoints");
 
+    /// <summary>captures/: every tensor of the captured epochs.</summary>
     public string CapturesDirectory => System.IO.Path.Combine(Path, "captures");
 
-    /// <summary>The name of an epoch's checkpoint or capture file: epoch-000123.safetensors.</summary>
-    public static string EpochFileName(int epoch) => string.Create(CultureInfo.InvariantCulture, $"epoch-{epoch:D6}.safetensors");
-
-    /// <summary>The epoch of a file named by <see cref="EpochFileName"/>, or null for any other name.</summary>
-    public static int? EpochOf(string fileName) =>
-        fileName.StartsWith("epoch-", StringComparison.Ordinal) && fileName.EndsWith(".safetensors", StringComparison.Ordinal)
-            && int.TryParse(fileName.AsSpan(6, fileName.Length - 6 - 12), NumberStyles.None, CultureInfo.InvariantCulture, out int epoch)
-            ? epoch
-            : null;
-
     /// <summary>checkpoints/epoch-000123.safetensors.</summary>
-    public string CheckpointFile(int epoch) => System.IO.Path.Combine(CheckpointsDirectory, EpochFileName(epoch));
+    public string CheckpointFile(int epoch) => System.IO.Path.Combine(CheckpointsDirectory, EpochFiles.Name(epoch));
 
     /// <summary>captures/epoch-000123.safetensors.</summary>
-    public string CaptureFile(int epoch) => System.IO.Path.Combine(CapturesDirectory, EpochFileName(epoch));
+    public string CaptureFile(int epoch) => System.IO.Path.Combine(CapturesDirectory, EpochFiles.Name(epoch));
 
     /// <summary>The epochs with a checkpoint, in order.</summary>
-    public IReadOnlyList<int> CheckpointEpochs() => Epochs(CheckpointsDirectory);
+    public IReadOnlyList<int> CheckpointEpochs() => EpochFiles.In(CheckpointsDirectory);
 
     /// <summary>The epochs with a capture, in order.</summary>
-    public IReadOnlyList<int> CapturedEpochs() => Epochs(CapturesDirectory);
+    public IReadOnlyList<int> CapturedEpochs() => EpochFiles.In(CapturesDirectory);
 
     /// <summary>The epochs that have a checkpoint with its optimizer state beside it, in order.</summary>
     public IReadOnlyList<int> ResumableEpochs() =>
@@ -67,23 +68,26 @@ public sealed class RunFolder
         return epochs.Count > 0 ? CheckpointFile(epochs[^1]) : throw new InputException($"'{Path}' has no checkpoint.");
     }
 
-    /// <summary>
-    /// Creates an empty run folder at <paramref name="path"/>, or a new one named after the time under runs/. A folder
-    /// that already holds files is refused: a run never writes over another.
-    /// </summary>
-    /// <exception cref="InputException">The folder is not empty, or cannot be created.</exception>
-    public static RunFolder CreateNew(string? path)
+    /// <summary>A new folder under runs/ named after the time (with -2, -3, ... when that name is taken).</summary>
+    public static string DefaultPath()
     {
-        if (path is null)
+        string stem = System.IO.Path.Combine(DefaultRoot, DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        string path = stem;
+        for (int n = 2; Directory.Exists(path); n++)
         {
-            string stem = System.IO.Path.Combine(DefaultRoot, DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            path = stem;
-            for (int n = 2; Directory.Exists(path); n++)
-            {
-                path = $"{stem}-{n}";
-            }
+            path = $"{stem}-{n}";
         }
 
+        return path;
+    }
+
+    /// <summary>
+    /// Creates an empty run folder at <paramref name="path"/>. A folder that already holds files is refused: a run
+    /// never writes over another.
+    /// </summary>
+    /// <exception cref="InputException">The folder is not empty, or cannot be created.</exception>
+    public static RunFolder CreateNew(string path)
+    {
         if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
         {
             throw new InputException($"'{path}' already exists and is not an empty folder; choose another --out, or remove it first.");
@@ -121,6 +125,43 @@ public sealed class RunFolder
             json.WriteEndObject();
             json.WriteEndObject();
         });
+
+    /// <summary>
+    /// Reads the training settings of config.json (those <see cref="WriteConfig"/> wrote) and the corpus it names.
+    /// </summary>
+    /// <exception cref="InputException">The file is missing, is not JSON, or lacks a setting.</exception>
+    public (TrainingOptions Options, string Corpus) ReadTrainingSettings()
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(ConfigFile));
+            var t = doc.RootElement.GetProperty("training");
+            var options = new TrainingOptions
+            {
+                Epochs = t.GetProperty("epochs").GetInt32(),
+                Adam = new AdamSettings(t.GetProperty("learningRate").GetDouble(), t.GetProperty("beta1").GetDouble(), t.GetProperty("beta2").GetDouble(), t.GetProperty("epsilon").GetDouble()),
+                Seed = t.GetProperty("seed").GetUInt64(),
+                DynamicMasking = t.GetProperty("dynamicMasking").GetBoolean(),
+                SaveEvery = t.TryGetProperty("saveEvery", out var saveEvery) ? saveEvery.GetInt32() : 0,
+            };
+            return (options, t.GetProperty("corpus").GetString()!);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{ConfigFile}' does not hold the training settings of a BertGen run: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{ConfigFile}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes corpus.txt: the pairs the run trains on, in the corpus file format, so a resume masks them again.</summary>
+    public void WriteCorpus(IReadOnlyList<SentencePair> pairs) => AtomicFile.WriteText(CorpusFile, Corpus.Format(pairs));
+
+    /// <summary>The pairs of corpus.txt, or null for a run folder written before the file existed.</summary>
+    /// <exception cref="InputException">The file cannot be read or is not a corpus.</exception>
+    public IReadOnlyList<SentencePair>? ReadCorpus() => File.Exists(CorpusFile) ? Corpus.Load(CorpusFile) : null;
 
     /// <summary>Writes vocab.txt: one token a line, line i holding id i.</summary>
     public void WriteVocabulary(Vocabulary vocabulary) =>
@@ -163,11 +204,6 @@ public sealed class RunFolder
 
         AtomicFile.WriteText(MetricsFile, text.ToString());
     }
-
-    private static List<int> Epochs(string directory) =>
-        Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory).Select(f => EpochOf(System.IO.Path.GetFileName(f))).OfType<int>().Order().ToList()
-            : [];
 
     private static void WriteInts(Utf8JsonWriter json, string name, int[] values)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
@@ -27,32 +26,38 @@ public enum TrainingOutcome
 /// <param name="LastEpoch">The epoch training stopped at (for a diverged run, the one whose loss was not finite).</param>
 /// <param name="Steps">Training steps (forward, backward, Adam) taken in this call: epochs times batches.</param>
 /// <param name="Elapsed">Time spent in the training loop, files excluded.</param>
-/// <param name="Checkpoint">The newest checkpoint of good weights.</param>
+/// <param name="Checkpoint">The newest checkpoint of good weights, or null for a run kept in memory.</param>
 /// <param name="Final">Loss and accuracy of the trained weights over every sample (completed runs).</param>
 /// <param name="Predictions">Each sample's predictions with the trained weights (completed runs; else empty).</param>
 public sealed record TrainingResult(
-    TrainingOutcome Outcome, int Epochs, int LastEpoch, long Steps, TimeSpan Elapsed, string Checkpoint, EpochMetrics Final, IReadOnlyList<SamplePrediction> Predictions)
+    TrainingOutcome Outcome, int Epochs, int LastEpoch, long Steps, TimeSpan Elapsed, string? Checkpoint, EpochMetrics Final, IReadOnlyList<SamplePrediction> Predictions)
 {
+    /// <summary>Microseconds per training step in this call (0 when no step was taken).</summary>
     public double MicrosecondsPerStep => Steps == 0 ? 0 : Elapsed.TotalMicroseconds / Steps;
 }
 
 /// <summary>
-/// One training run from start to end: reads the corpus, builds the vocabulary and the masked samples, creates the
-/// model and its run folder, trains, and writes the folder's files (SPEC §5). A run can be resumed from its newest
-/// checkpoint and goes on exactly as if it had not stopped.
+/// One training run from start to end: builds the vocabulary and the masked samples of its sentence pairs, creates the
+/// model, trains it, and keeps what a person looks at afterwards: in a run folder (config.json, vocab.txt,
+/// samples.json, corpus.txt, metrics.csv, checkpoints/, captures/), or in memory when it has none. A run in a folder can
+/// be resumed from its newest checkpoint and goes on exactly as if it had not stopped.
 /// </summary>
 public sealed class TrainingRun
 {
+    /// <summary>What <see cref="CorpusName"/> says of the article's six pairs.</summary>
+    public const string DefaultCorpusName = "default";
+
     private readonly TrainingOptions _options;
     private readonly SeededRandom _maskRandom;
     private readonly List<EpochMetrics> _metrics;
     private readonly IReadOnlyList<string> _earlierMetrics;
     private readonly SortedSet<int> _captures;
-    private string _checkpoint;
+    private IReadOnlyList<EpochMetrics>? _earlierParsed;
+    private string? _checkpoint;
 
     private TrainingRun(
-        TrainingOptions options, SortedSet<int> captures, TrainingData data, Trainer trainer, RunFolder folder, string corpusName,
-        SeededRandom maskRandom, IReadOnlyList<string> earlierMetrics, string checkpoint)
+        TrainingOptions options, SortedSet<int> captures, TrainingData data, Trainer trainer, RunFolder? folder, string corpusName,
+        SeededRandom maskRandom, IReadOnlyList<string> earlierMetrics, string? checkpoint)
     {
         _options = options;
         _captures = captures;
@@ -64,17 +69,24 @@ public sealed class TrainingRun
         _earlierMetrics = earlierMetrics;
         _checkpoint = checkpoint;
         _metrics = new List<EpochMetrics>(Math.Max(0, options.Epochs - trainer.Epoch));
+        Captures = new CaptureStore(
+            folder?.Path ?? "in memory", trainer.Model.Config, data.Vocabulary, data.Samples,
+            folder?.CapturesDirectory, AllMetrics);
     }
 
+    /// <summary>The model being trained.</summary>
     public IBertModel Model => Trainer.Model;
 
+    /// <summary>The vocabulary and the masked samples.</summary>
     public TrainingData Data { get; }
 
+    /// <summary>The trainer: weights, gradients, Adam's state and the activations of the last pass.</summary>
     public Trainer Trainer { get; }
 
-    public RunFolder Folder { get; }
+    /// <summary>The run folder, or null for a run kept in memory.</summary>
+    public RunFolder? Folder { get; }
 
-    /// <summary>The corpus file, or "default".</summary>
+    /// <summary>Where the pairs came from: a corpus file, <see cref="DefaultCorpusName"/>, or a name given in code.</summary>
     public string CorpusName { get; }
 
     /// <summary>The settings the run trains with (for a resumed run, those it started with and the new epoch count).</summary>
@@ -86,49 +98,59 @@ public sealed class TrainingRun
     /// <summary>Metrics of every epoch trained by this object (a resumed run's earlier rows are not here).</summary>
     public IReadOnlyList<EpochMetrics> Metrics => _metrics;
 
+    /// <summary>What the run has recorded so far, captures included, to read with the explorer.</summary>
+    public CaptureStore Captures { get; }
+
     /// <summary>
-    /// Prepares a run: reads the corpus, builds data and model, creates the run folder and writes config.json,
-    /// vocab.txt, samples.json and the initial checkpoint.
+    /// Prepares a run of <paramref name="model"/> on <paramref name="pairs"/>: builds the vocabulary and the masked
+    /// samples and creates the model; with a <paramref name="folder"/>, creates it and writes config.json, vocab.txt,
+    /// samples.json, corpus.txt and the initial checkpoint. Without one, the run and its captures stay in memory.
     /// </summary>
-    /// <param name="createModel">Creates the generated model for a vocabulary size, e.g. <c>TinyBert.Create</c>.</param>
-    /// <param name="maxLen">The model's maxLen, to encode the corpus before the model exists.</param>
-    /// <param name="maxPred">The model's maxPred.</param>
+    /// <param name="model">The generated model, e.g. <c>TinyBert.Definition</c>.</param>
+    /// <param name="pairs">The sentence pairs to train on.</param>
     /// <param name="options">Training settings.</param>
-    /// <exception cref="InputException">The corpus, the configuration's vocabulary size or the output folder is wrong.</exception>
-    public static TrainingRun Start(Func<int, IBertModel> createModel, int maxLen, int maxPred, TrainingOptions options)
+    /// <param name="folder">The run folder to create (new or empty), or null to keep the run in memory.</param>
+    /// <param name="corpusName">Where the pairs came from, for messages and config.json: a corpus file's path, say.</param>
+    /// <exception cref="InputException">A pair, the configuration's vocabulary size, a setting or the folder is wrong.</exception>
+    public static TrainingRun Start(ModelDefinition model, IReadOnlyList<SentencePair> pairs, TrainingOptions options, string? folder = null, string corpusName = "pairs")
     {
         Validate(options);
         var captures = CaptureSchedule.Resolve(options);
-        var pairs = options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath);
-        string corpusName = options.CorpusPath ?? "default";
-        var data = TrainingData.Create(pairs, corpusName, maxLen, maxPred, new SeededRandom(MaskSeed(options.Seed)));
-        var model = Create(createModel, data.Vocabulary.Count, corpusName);
-        var folder = RunFolder.CreateNew(options.OutputPath);
-        var trainer = new Trainer(model, data.Samples, options.Adam, new SeededRandom(options.Seed)) { Threads = options.Threads };
-        var run = new TrainingRun(options, captures, data, trainer, folder, corpusName, new SeededRandom(MaskSeed(options.Seed) + 1), [], folder.CheckpointFile(0));
-        folder.WriteConfig(model.Config, options, corpusName);
-        folder.WriteVocabulary(data.Vocabulary);
-        folder.WriteSamples(data.Samples);
+        pairs = Numbered(pairs);
+        var data = TrainingData.Create(pairs, corpusName, model.Shape.MaxLen, model.Shape.MaxPred, new SeededRandom(MaskSeed(options.Seed)));
+        var created = Create(model, data.Vocabulary.Count, corpusName);
+        var runFolder = folder is null ? null : RunFolder.CreateNew(folder);
+        var trainer = new Trainer(created, data.Samples, options.Adam, new SeededRandom(options.Seed)) { Threads = options.Threads };
+        var run = new TrainingRun(
+            options, captures, data, trainer, runFolder, corpusName, new SeededRandom(MaskSeed(options.Seed) + 1), [], runFolder?.CheckpointFile(0));
+        if (runFolder is not null)
+        {
+            runFolder.WriteConfig(created.Config, options, corpusName);
+            runFolder.WriteVocabulary(data.Vocabulary);
+            runFolder.WriteSamples(data.Samples);
+            runFolder.WriteCorpus(pairs);
+        }
+
         run.SaveCheckpoint(0);
         return run;
     }
 
     /// <summary>
     /// Reopens the run at <paramref name="path"/> from its newest checkpoint (weights, Adam state, masking stream) to
-    /// train it up to <paramref name="epochs"/> epochs in all. Its earlier metrics rows are kept as they were.
+    /// train it up to <see cref="ResumeOptions.Epochs"/> epochs in all. Its earlier metrics rows are kept as they were.
     /// </summary>
     /// <exception cref="InputException">The run is missing, damaged, of another configuration, or already that far.</exception>
-    public static TrainingRun Resume(Func<int, IBertModel> createModel, string path, int? epochs, int saveEvery, IReadOnlyList<int>? captureEpochs, int captureEvery, int threads = 1)
+    public static TrainingRun Resume(ModelDefinition model, string path, ResumeOptions resume)
     {
         var archive = RunArchive.Open(path);
         var folder = archive.Folder;
-        var options = ReadOptions(folder.ConfigFile) with
+        var (saved, corpusName) = folder.ReadTrainingSettings();
+        var options = saved with
         {
-            OutputPath = folder.Path,
-            SaveEvery = saveEvery,
-            CaptureEpochs = captureEpochs,
-            CaptureEvery = captureEvery,
-            Threads = threads,
+            SaveEvery = resume.SaveEvery,
+            CaptureEpochs = resume.CaptureEpochs,
+            CaptureEvery = resume.CaptureEvery,
+            Threads = resume.Threads,
         };
         var resumable = folder.ResumableEpochs();
         if (resumable.Count == 0)
@@ -137,18 +159,18 @@ public sealed class TrainingRun
         }
 
         int from = resumable[^1];
-        options = options with { Epochs = epochs ?? options.Epochs };
+        options = options with { Epochs = resume.Epochs ?? options.Epochs };
         if (options.Epochs <= from)
         {
             throw new InputException($"'{path}' has already trained {from} epochs; give --epochs with a larger total than that.");
         }
 
         Validate(options);
-        var model = Create(createModel, archive.Vocabulary.Count, path);
-        if (!model.Config.SameShape(archive.Config))
+        var created = Create(model, archive.Vocabulary.Count, path);
+        if (!created.Config.SameShape(archive.Config))
         {
             throw new InputException(
-                $"'{path}' was trained with another configuration ({Describe(archive.Config)}) than this build's bertgen.json ({Describe(model.Config)}).");
+                $"'{path}' was trained with another configuration ({Describe(archive.Config)}) than this build's bertgen.json ({Describe(created.Config)}).");
         }
 
         var earlier = File.Exists(folder.MetricsFile) ? File.ReadLines(folder.MetricsFile).Skip(1).Take(from).ToList() : [];
@@ -157,19 +179,17 @@ public sealed class TrainingRun
             throw new InputException($"'{folder.MetricsFile}' has {earlier.Count} rows, but the newest checkpoint is of epoch {from}.");
         }
 
-        var pairs = options.DynamicMasking
-            ? (options.CorpusPath is null ? Corpus.Default : Corpus.Load(options.CorpusPath))
-            : null;
-        var data = TrainingData.Restore(pairs, options.CorpusPath ?? "default", archive.Vocabulary, archive.Samples, model.Config.MaxLen, model.Config.MaxPred);
-        var trainer = new Trainer(model, data.Samples, options.Adam, initialRandom: null) { Threads = options.Threads };
+        var pairs = options.DynamicMasking ? folder.ReadCorpus() ?? SavedCorpus(corpusName) : null;
+        var data = TrainingData.Restore(pairs, corpusName, archive.Vocabulary, archive.Samples, created.Config.MaxLen, created.Config.MaxPred);
+        var trainer = new Trainer(created, data.Samples, options.Adam, initialRandom: null) { Threads = options.Threads };
         string checkpoint = folder.CheckpointFile(from);
-        Checkpoint.Load(checkpoint, model).CopyTo(trainer.Parameters, 0);
-        string? maskState = OptimizerCheckpoint.Load(OptimizerCheckpoint.PathFor(checkpoint), model, trainer.Optimizer);
+        Checkpoint.Load(checkpoint, created).CopyTo(trainer.Parameters, 0);
+        string? maskState = OptimizerCheckpoint.Load(OptimizerCheckpoint.PathFor(checkpoint), created, trainer.Optimizer);
         trainer.Epoch = from;
         var maskRandom = maskState is null ? new SeededRandom(MaskSeed(options.Seed) + 1) : SeededRandom.FromState(maskState);
         var captures = new SortedSet<int>(CaptureSchedule.Resolve(options).Where(e => e > from));
-        folder.WriteConfig(model.Config, options, options.CorpusPath ?? "default");
-        return new TrainingRun(options, captures, data, trainer, folder, options.CorpusPath ?? "default", maskRandom, earlier, checkpoint);
+        folder.WriteConfig(created.Config, options, corpusName);
+        return new TrainingRun(options, captures, data, trainer, folder, corpusName, maskRandom, earlier, checkpoint);
     }
 
     /// <summary>
@@ -180,7 +200,7 @@ public sealed class TrainingRun
     /// </summary>
     public TrainingResult Train(Action<EpochMetrics>? onEpoch = null, CancellationToken stop = default)
     {
-        var recorder = new CaptureRecorder(Trainer, Folder.CapturesDirectory);
+        var recorder = new CaptureRecorder(Trainer, Captures);
         var clock = Stopwatch.StartNew();
         var fileTime = new Stopwatch();
         int first = Trainer.Epoch + 1;
@@ -241,17 +261,24 @@ public sealed class TrainingRun
         return new TrainingResult(TrainingOutcome.Completed, Trainer.Epoch - first + 1, Trainer.Epoch, Steps(first, Trainer.Epoch), elapsed, _checkpoint, final, predictions);
     }
 
+    /// <summary>The rows before a resume and those since, as metrics.csv will hold them.</summary>
+    private IReadOnlyList<EpochMetrics> AllMetrics()
+    {
+        _earlierParsed ??= _earlierMetrics.Select(EpochMetrics.FromCsv).ToList();
+        return [.. _earlierParsed, .. _metrics];
+    }
+
     private TrainingResult Stopped(TrainingOutcome outcome, int first, int epoch, TimeSpan elapsed)
     {
-        Folder.WriteMetrics(_earlierMetrics, _metrics);
+        Folder?.WriteMetrics(_earlierMetrics, _metrics);
         return new TrainingResult(outcome, epoch - first + 1, epoch, Steps(first, epoch), elapsed, _checkpoint, _metrics[^1], []);
     }
 
     private long Steps(int first, int last) => (long)Math.Max(0, last - first + 1) * Trainer.Batches.Count;
 
     /// <summary>
-    /// Writes the weights, Adam's state beside them, and metrics.csv so far; returns false (writing nothing) when a
-    /// weight is not finite.
+    /// Writes the weights, Adam's state beside them, and metrics.csv so far (nothing for a run in memory); returns false
+    /// (writing nothing) when a weight is not finite.
     /// </summary>
     private bool SaveCheckpoint(int epoch)
     {
@@ -263,6 +290,11 @@ public sealed class TrainingRun
             }
         }
 
+        if (Folder is null)
+        {
+            return true;
+        }
+
         string path = Folder.CheckpointFile(epoch);
         OptimizerCheckpoint.Save(OptimizerCheckpoint.PathFor(path), Model, Trainer.Optimizer, _options.DynamicMasking ? _maskRandom.State : null);
         Checkpoint.Save(path, Model, Trainer.Parameters, epoch);
@@ -271,11 +303,28 @@ public sealed class TrainingRun
         return true;
     }
 
-    private static IBertModel Create(Func<int, IBertModel> createModel, int vocabulary, string source)
+    /// <summary>Pairs given in code carry no line; they are numbered by their place, from 1, for messages.</summary>
+    private static IReadOnlyList<SentencePair> Numbered(IReadOnlyList<SentencePair> pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            throw new InputException("there are no sentence pairs to train on.");
+        }
+
+        var numbered = pairs.Select((p, i) => p.Line > 0 ? p : p with { Line = i + 1 }).ToList();
+        numbered.ForEach(Corpus.Check);
+        return numbered;
+    }
+
+    /// <summary>The pairs a run folder written before corpus.txt existed names in config.json.</summary>
+    private static IReadOnlyList<SentencePair> SavedCorpus(string corpusName) =>
+        corpusName == DefaultCorpusName ? Corpus.Default : Corpus.Load(corpusName);
+
+    private static IBertModel Create(ModelDefinition model, int vocabulary, string source)
     {
         try
         {
-            return createModel(vocabulary);
+            return model.Create(vocabulary);
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -286,28 +335,6 @@ public sealed class TrainingRun
     private static string Describe(ModelConfig c) =>
         $"maxLen {c.MaxLen}, batch {c.BatchSize}, maxPred {c.MaxPred}, {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, " +
         $"segments {c.Segments}, ffnAddNorm {c.FfnAddNorm}, embeddingLayerNorm {c.EmbeddingLayerNorm}, eps {c.LayerNormEps}, vocabulary {c.VocabSize}";
-
-    private static TrainingOptions ReadOptions(string configFile)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(configFile));
-            var t = doc.RootElement.GetProperty("training");
-            string corpus = t.GetProperty("corpus").GetString()!;
-            return new TrainingOptions
-            {
-                Epochs = t.GetProperty("epochs").GetInt32(),
-                Adam = new AdamSettings(t.GetProperty("learningRate").GetDouble(), t.GetProperty("beta1").GetDouble(), t.GetProperty("beta2").GetDouble(), t.GetProperty("epsilon").GetDouble()),
-                Seed = t.GetProperty("seed").GetUInt64(),
-                DynamicMasking = t.GetProperty("dynamicMasking").GetBoolean(),
-                CorpusPath = corpus == "default" ? null : corpus,
-            };
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{configFile}' does not hold the training settings of a BertGen run: {e.Message}", e);
-        }
-    }
 
     private static ulong MaskSeed(ulong seed) => seed ^ 0x6D61736B5F736565UL;
 

@@ -15,6 +15,7 @@ public sealed record AdamSettings(double LearningRate = 1e-3, double Beta1 = 0.9
 public sealed class Adam<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Adam for <paramref name="length"/> parameters, its moments zero.</summary>
     public Adam(int length, AdamSettings settings)
     {
         Settings = settings;
@@ -22,6 +23,7 @@ public sealed class Adam<T>
         V = new T[length];
     }
 
+    /// <summary>The hyper-parameters.</summary>
     public AdamSettings Settings { get; }
 
     /// <summary>First moments (PyTorch's exp_avg).</summary>

@@ -56,6 +56,7 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>The model being trained.</summary>
     public IBertModel Model { get; }
 
     /// <summary>The weights, laid out by <see cref="IBertModel.Parameters"/>.</summary>
@@ -64,6 +65,7 @@ public sealed class Trainer
     /// <summary>The gradients of the last forward and backward pass.</summary>
     public float[] Gradients { get; }
 
+    /// <summary>Adam's state.</summary>
     public Adam<float> Optimizer { get; }
 
     /// <summary>
@@ -87,6 +89,7 @@ public sealed class Trainer
     /// <summary>Epochs trained so far.</summary>
     public int Epoch { get; set; }
 
+    /// <summary>Samples trained on each epoch.</summary>
     public int SampleCount { get; }
 
     /// <summary>The batches of one epoch, in order.</summary>

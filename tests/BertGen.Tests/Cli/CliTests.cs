@@ -1,4 +1,5 @@
-using BertGen.Demo.Cli;
+using BertGen.Cli;
+using BertGen.Demo;
 using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Cli;
@@ -78,11 +79,52 @@ public sealed class CliTests
         Assert.Equal(["[PAD]", "[CLS]", "[SEP]", "[MASK]", "the", "dog", "barks", "it", "is", "loud", "bird", "sings", "sweet"], File.ReadAllLines(Path.Combine(temp["run"], "vocab.txt")));
     }
 
-    internal static (int Code, string Output, string Error) Run(params string[] args)
+    [Fact]
+    public void A_program_with_several_models_asks_which_to_train()
+    {
+        using var temp = new TempFolder();
+        var (code, _, error) = RunWith([SeedBert.Definition, HfBert.Definition], "train", "--epochs", "2", "--out", temp["run"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("bertgen: this program holds several models (SeedBert, HfBert); choose one with --model NAME.", error.TrimEnd());
+        Assert.False(Directory.Exists(temp["run"]));
+    }
+
+    [Fact]
+    public void Model_picks_the_model_to_train_and_a_run_keeps_its_own_for_predict()
+    {
+        using var temp = new TempFolder();
+        ModelDefinition[] models = [SeedBert.Definition, HfBert.Definition];
+
+        var (code, output, error) = RunWith(models, "train", "--model", "HfBert", "--epochs", "3", "--out", temp["run"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("Training HfBert (2 layers, 2 heads of 4, dModel 8, dFF 16, vocabulary 42)", output);
+
+        (code, output, error) = RunWith(models, "predict", temp["run"], "the [MASK] chased the mouse.", "it was a fast chase.");
+        Assert.True(code == 0, error);
+        Assert.Contains("[MASK] at position 2:", output);
+
+        (code, _, error) = RunWith(models, "train", "--model", "NoSuchBert", "--out", temp["other"]);
+        Assert.Equal(2, code);
+        Assert.Equal("bertgen: there is no model \"NoSuchBert\"; this program holds SeedBert, HfBert.", error.TrimEnd());
+    }
+
+    [Fact]
+    public void A_program_without_a_model_says_how_to_get_one()
+    {
+        var (code, _, error) = RunWith([], "train");
+
+        Assert.Equal(2, code);
+        Assert.Equal("bertgen: this program holds no BertGen model; add a bertgen.json to its project and rebuild.", error.TrimEnd());
+    }
+
+    internal static (int Code, string Output, string Error) Run(params string[] args) => RunWith([TinyBert.Definition], args);
+
+    private static (int Code, string Output, string Error) RunWith(ModelDefinition[] models, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = BertGenCli.Run(args, output, error);
+        int code = BertGenApp.Run(args, models, output, error);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -14,16 +14,15 @@ public sealed class CaptureTests
     public void A_capture_holds_the_values_the_training_step_computed()
     {
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred,
-            new TrainingOptions { Epochs = 12, SaveEvery = 5, CaptureEpochs = [0, 5, 12], OutputPath = temp["run"] });
+        var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 12, SaveEvery = 5, CaptureEpochs = [0, 5, 12] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
-        var archive = RunArchive.Open(run.Folder.Path);
+        var archive = RunArchive.Open(run.Folder!.Path);
         var model = run.Model;
 
         foreach (int epoch in new[] { 0, 5, 12 })
         {
             var capture = archive.Capture(epoch);
-            var weights = Checkpoint.Load(run.Folder.CheckpointFile(epoch), model);
+            var weights = Checkpoint.Load(run.Folder!.CheckpointFile(epoch), model);
 
             // The weights are those after `epoch` epochs ...
             foreach (var tensor in model.Parameters)
@@ -56,7 +55,7 @@ public sealed class CaptureTests
         }
     }
 
-    [Fact]
+    [OptimizedBuildFact]
     public void An_epoch_without_a_capture_allocates_nothing()
     {
         var data = TrainingData.Create(Corpus.Default, "default", SeedBert.MaxLen, SeedBert.MaxPred, new SeededRandom(1));
@@ -94,10 +93,10 @@ public sealed class CaptureTests
     public void Capture_files_name_their_tensors_for_other_tools()
     {
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { Epochs = 1, CaptureEpochs = [1], OutputPath = temp["run"] });
+        var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 1, CaptureEpochs = [1] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
 
-        var file = SafeTensorsFile.Read(run.Folder.CaptureFile(1));
+        var file = SafeTensorsFile.Read(run.Folder!.CaptureFile(1));
         Assert.Equal([6, 14, 7], file.Find("act.embedding")!.Shape);
         Assert.Equal([6, 5, 14, 14], file.Find("act.layer.1.attn")!.Shape);
         Assert.Equal([6, 2, 42], file.Find("act.logits_lm")!.Shape);

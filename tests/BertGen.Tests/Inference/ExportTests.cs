@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BertGen.Checkpoints;
+using BertGen.Data;
 using BertGen.Inference;
 using BertGen.Runs;
 using BertGen.Tests.Cli;
@@ -13,7 +14,7 @@ public sealed class ExportTests
     public void Export_writes_a_Hugging_Face_BertForPreTraining_folder()
     {
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(HfBert.Create, HfBert.MaxLen, HfBert.MaxPred, new TrainingOptions { Epochs = 5, CaptureEpochs = [], OutputPath = temp["run"] });
+        var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 5, CaptureEpochs = [] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
 
         HuggingFaceExport.Export(temp["run"], null, temp["hf"]);
@@ -60,7 +61,7 @@ public sealed class ExportTests
         Assert.StartsWith("bertgen: Option '--out' is required.", CliTests.Run("export").Error);
 
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(HfBert.Create, 14, 2, new TrainingOptions { Epochs = 1, CaptureEpochs = [], OutputPath = temp["run"] });
+        var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 1, CaptureEpochs = [] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
         temp.Write("taken.txt", "keep");
         var e = Assert.Throws<InputException>(() => HuggingFaceExport.Export(temp["run"], null, temp.Path));

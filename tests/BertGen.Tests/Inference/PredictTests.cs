@@ -1,3 +1,4 @@
+using BertGen.Explore;
 using BertGen.Inference;
 using BertGen.Tests.Cli;
 using BertGen.Tests.Support;
@@ -10,7 +11,7 @@ public sealed class PredictTests(DefaultRunFixture run)
     [Fact]
     public void A_trained_model_fills_in_the_masks_it_was_trained_on()
     {
-        var predictor = Predictor.Load(SeedBert.Create, run.Path, checkpoint: null);
+        var predictor = Predictor.Load(RunArchive.Open(run.Path), SeedBert.Definition, checkpoint: null);
         for (int s = 0; s < 6; s++)
         {
             var sample = run.Explorer.Run.Samples[s];
@@ -45,8 +46,8 @@ public sealed class PredictTests(DefaultRunFixture run)
     public void Another_checkpoint_gives_other_answers()
     {
         string initial = Path.Combine(run.Path, "checkpoints", "epoch-000000.safetensors");
-        var trained = Predictor.Load(SeedBert.Create, run.Path, null).Predict("the [MASK] ran quickly.", "it was too fast.");
-        var untrained = Predictor.Load(SeedBert.Create, run.Path, initial).Predict("the [MASK] ran quickly.", "it was too fast.");
+        var trained = Predictor.Load(RunArchive.Open(run.Path), SeedBert.Definition, null).Predict("the [MASK] ran quickly.", "it was too fast.");
+        var untrained = Predictor.Load(RunArchive.Open(run.Path), SeedBert.Definition, initial).Predict("the [MASK] ran quickly.", "it was too fast.");
 
         Assert.NotEqual(trained.Masks[0].Top[0].Probability, untrained.Masks[0].Top[0].Probability);
     }
@@ -58,7 +59,7 @@ public sealed class PredictTests(DefaultRunFixture run)
     [InlineData("...", "it was too fast.", "the first sentence has no words.")]
     public void A_question_the_model_cannot_take_is_an_error_naming_why(string first, string second, string message)
     {
-        var predictor = Predictor.Load(SeedBert.Create, run.Path, null);
+        var predictor = Predictor.Load(RunArchive.Open(run.Path), SeedBert.Definition, null);
         var e = Assert.Throws<InputException>(() => predictor.Predict(first, second));
         Assert.Equal(message, e.Message);
     }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using BertGen.Data;
 using BertGen.Kernels;
+using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Kernels;
 
@@ -93,7 +94,7 @@ public sealed class GemmTests
         }
     }
 
-    [Theory]
+    [OptimizedBuildTheory]
     [InlineData(84)]
     [InlineData(1024)]
     public void A_warm_product_allocates_nothing_short_or_tall(int rows)

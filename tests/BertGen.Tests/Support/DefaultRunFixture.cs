@@ -1,3 +1,4 @@
+using BertGen.Data;
 using BertGen.Explore;
 using BertGen.Runs;
 
@@ -14,7 +15,7 @@ public sealed class DefaultRunFixture : IDisposable
     public DefaultRunFixture()
     {
         Path = _temp["default-run"];
-        var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { OutputPath = Path, CaptureEpochs = [0, 10, 5000] });
+        var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { CaptureEpochs = [0, 10, 5000] }, Path, TrainingRun.DefaultCorpusName);
         Result = run.Train();
         Vocabulary = run.Data.Vocabulary;
         Explorer = new Explorer(RunArchive.Open(Path));

@@ -1,4 +1,5 @@
 using BertGen.Checkpoints;
+using BertGen.Data;
 using BertGen.Runs;
 using BertGen.Tests.Cli;
 using BertGen.Tests.Support;
@@ -27,9 +28,9 @@ public sealed class ResumeTests
     public void Resuming_with_dynamic_masking_continues_the_same_masks()
     {
         using var temp = new TempFolder();
-        var whole = TrainingRun.Start(SeedBert.Create, 14, 2, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [], OutputPath = temp["whole"] });
+        var whole = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [] }, temp["whole"], TrainingRun.DefaultCorpusName);
         whole.Train();
-        var half = TrainingRun.Start(SeedBert.Create, 14, 2, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [], SaveEvery = 25, OutputPath = temp["half"] });
+        var half = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 60, DynamicMasking = true, CaptureEpochs = [], SaveEvery = 25 }, temp["half"], TrainingRun.DefaultCorpusName);
         using (var stop = new CancellationTokenSource())
         {
             half.Train(m =>
@@ -41,12 +42,12 @@ public sealed class ResumeTests
             }, stop.Token);
         }
 
-        var resumed = TrainingRun.Resume(SeedBert.Create, temp["half"], epochs: null, saveEvery: 0, captureEpochs: [], captureEvery: 0);
+        var resumed = TrainingRun.Resume(SeedBert.Definition, temp["half"], new ResumeOptions { CaptureEpochs = [] });
         Assert.Equal(37, resumed.Trainer.Epoch);
         resumed.Train();
 
-        Assert.Equal(File.ReadAllBytes(whole.Folder.MetricsFile), File.ReadAllBytes(resumed.Folder.MetricsFile));
-        Assert.Equal(File.ReadAllBytes(whole.Folder.CheckpointFile(60)), File.ReadAllBytes(resumed.Folder.CheckpointFile(60)));
+        Assert.Equal(File.ReadAllBytes(whole.Folder!.MetricsFile), File.ReadAllBytes(resumed.Folder!.MetricsFile));
+        Assert.Equal(File.ReadAllBytes(whole.Folder!.CheckpointFile(60)), File.ReadAllBytes(resumed.Folder!.CheckpointFile(60)));
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public sealed class ResumeTests
         Assert.Equal("bertgen: --seed cannot be changed when resuming; the run keeps the settings in its config.json.\n", CliTests.Run("train", "--resume", temp["run"], "--seed", "3").Error);
         Assert.StartsWith("bertgen: there is no run '/no/such/run'.", CliTests.Run("train", "--resume", "/no/such/run").Error);
 
-        var other = TrainingRun.Start(HfBert.Create, 14, 2, new TrainingOptions { Epochs = 3, CaptureEpochs = [], OutputPath = temp["other"] });
+        var other = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 3, CaptureEpochs = [] }, temp["other"], TrainingRun.DefaultCorpusName);
         other.Train();
         var (code, _, error) = CliTests.Run("train", "--resume", temp["other"], "--epochs", "10");
         Assert.Equal(2, code);

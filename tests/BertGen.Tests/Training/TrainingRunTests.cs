@@ -1,3 +1,4 @@
+using BertGen.Data;
 using BertGen.Runs;
 using BertGen.Tests.Support;
 
@@ -9,7 +10,7 @@ public sealed class TrainingRunTests
     public void Default_run_predicts_every_masked_word_and_IsNext_flag_within_5000_epochs()
     {
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { OutputPath = temp["run"] });
+        var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions(), temp["run"], TrainingRun.DefaultCorpusName);
 
         var result = run.Train();
 
@@ -26,9 +27,9 @@ public sealed class TrainingRunTests
         using var temp = new TempFolder();
         byte[] Metrics(string name, ulong seed)
         {
-            var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { Epochs = 300, Seed = seed, OutputPath = temp[name] });
+            var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 300, Seed = seed }, temp[name], TrainingRun.DefaultCorpusName);
             run.Train();
-            return File.ReadAllBytes(run.Folder.MetricsFile);
+            return File.ReadAllBytes(run.Folder!.MetricsFile);
         }
 
         var first = Metrics("a", 7);
@@ -37,14 +38,14 @@ public sealed class TrainingRunTests
     }
 
     [Fact]
-    public void A_run_writes_the_folder_of_SPEC_5()
+    public void A_run_writes_its_folder()
     {
         using var temp = new TempFolder();
-        var run = TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { Epochs = 20, SaveEvery = 8, OutputPath = temp["run"] });
+        var run = TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 20, SaveEvery = 8 }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
-        var folder = run.Folder;
+        var folder = run.Folder!;
 
-        Assert.Equal(["captures", "checkpoints", "config.json", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
+        Assert.Equal(["captures", "checkpoints", "config.json", "corpus.txt", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
         Assert.Equal(
             ["epoch-000000.optimizer.safetensors", "epoch-000000.safetensors", "epoch-000008.optimizer.safetensors", "epoch-000008.safetensors",
              "epoch-000016.optimizer.safetensors", "epoch-000016.safetensors", "epoch-000020.optimizer.safetensors", "epoch-000020.safetensors"],
@@ -71,8 +72,7 @@ public sealed class TrainingRunTests
     public void A_configuration_that_fixes_another_vocabulary_size_is_refused_with_both_sizes()
     {
         using var temp = new TempFolder();
-        var e = Assert.Throws<InputException>(() => TrainingRun.Start(
-            FixedVocabBert.Create, FixedVocabBert.MaxLen, FixedVocabBert.MaxPred, new TrainingOptions { OutputPath = temp["run"] }));
+        var e = Assert.Throws<InputException>(() => TrainingRun.Start(FixedVocabBert.Definition, Corpus.Default, new TrainingOptions(), temp["run"], TrainingRun.DefaultCorpusName));
 
         Assert.Equal("default: fixed.bertgen.json fixes vocabSize at 30, but the vocabulary has 42 tokens; change vocabSize there or remove it to let the corpus decide.", e.Message);
         Assert.False(Directory.Exists(temp["run"]), "nothing is written for a run that cannot start");
@@ -84,7 +84,7 @@ public sealed class TrainingRunTests
         using var temp = new TempFolder();
         temp.Write("keep.txt", "saved");
 
-        var e = Assert.Throws<InputException>(() => TrainingRun.Start(SeedBert.Create, SeedBert.MaxLen, SeedBert.MaxPred, new TrainingOptions { OutputPath = temp.Path }));
+        var e = Assert.Throws<InputException>(() => TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions(), temp.Path, TrainingRun.DefaultCorpusName));
 
         Assert.Contains("already exists", e.Message);
         Assert.Equal("saved", File.ReadAllText(temp["keep.txt"]));

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using BertGen.Explore;
 using BertGen.Inference;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary><c>bertgen predict [RUN] FIRST SECOND</c>: the top words for each [MASK] and the probability of IsNext.</summary>
 internal static class PredictCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(ModelChoice models, TextWriter output)
     {
         var inputs = new Argument<string[]>("run-and-pair")
         {
@@ -20,7 +21,8 @@ internal static class PredictCommand
         {
             var args = parsed.GetValue(inputs)!;
             string? run = args.Length == 3 ? args[0] : null;
-            var predictor = Predictor.Load(TinyBert.Create, run, parsed.GetValue(checkpoint));
+            var archive = RunArchive.Open(run);
+            var predictor = Predictor.Load(archive, models.ForRun(archive.Config.Name), parsed.GetValue(checkpoint));
             var prediction = predictor.Predict(args[^2], args[^1]);
             output.WriteLine($"Checkpoint: {TrainCommand.Display(predictor.Source)}");
             output.WriteLine($"Input: {prediction.Input}");

@@ -2,7 +2,7 @@ using System.CommandLine;
 using BertGen.Explore;
 using BertGen.Report;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary><c>bertgen report [RUN] [--out FILE]</c>: the visual explorer as one self-contained HTML file.</summary>
 internal static class ReportCommand
@@ -15,7 +15,7 @@ internal static class ReportCommand
         command.SetAction(parsed =>
         {
             var archive = RunArchive.Open(parsed.GetValue(run));
-            string path = Path.GetFullPath(parsed.GetValue(outFile) ?? ExplorerPage.DefaultPath(archive));
+            string path = Path.GetFullPath(parsed.GetValue(outFile) ?? ExplorerPage.DefaultPath(archive.Folder));
             ExplorerPage.Write(archive, path);
             output.WriteLine($"Wrote {TrainCommand.Display(path)} ({new FileInfo(path).Length / 1024.0 / 1024.0:F1} MB); open it in a browser.");
             return 0;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary>
 /// Ctrl+C (SIGINT) or SIGTERM during training: the first asks training to stop after the current epoch and save a

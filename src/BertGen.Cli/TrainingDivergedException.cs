@@ -1,4 +1,4 @@
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary>Training stopped because the loss stopped being finite: exit code 3.</summary>
 internal sealed class TrainingDivergedException(string message) : Exception(message)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using BertGen.Inference;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary><c>bertgen export [RUN] --out DIR</c>: a Hugging Face model folder (model.safetensors, config.json, vocab.txt).</summary>
 internal static class ExportCommand

@@ -2,7 +2,7 @@ using System.CommandLine;
 using BertGen.Explore;
 using Spectre.Console;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary>
 /// <c>bertgen explore [RUN]</c>: what a run captured, one tensor as a labelled table (a heatmap for scores,

@@ -1,16 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using BertGen.Data;
+using BertGen.Explore;
 using BertGen.Runs;
 using BertGen.Training;
 using Spectre.Console;
 
-namespace BertGen.Demo.Cli;
+namespace BertGen.Cli;
 
 /// <summary><c>bertgen train</c>: trains, shows the loss as it goes, then prints the predictions (the article's Figure 17).</summary>
 internal static class TrainCommand
 {
     /// <summary>Adds the training options and action to <paramref name="command"/>.</summary>
-    public static void Configure(Command command, Func<IAnsiConsole> console, TextWriter output)
+    public static void Configure(Command command, ModelChoice models, Func<IAnsiConsole> console, TextWriter output, string program)
     {
         var defaults = new TrainingOptions();
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
@@ -39,15 +41,16 @@ internal static class TrainCommand
                     throw new InputException($"{fixedByRun.Name} cannot be changed when resuming; the run keeps the settings in its config.json.");
                 }
 
-                var resumed = TrainingRun.Resume(
-                    TinyBert.Create,
-                    path,
-                    Given(parsed, epochs) ? parsed.GetValue(epochs) : null,
-                    parsed.GetValue(saveEvery),
-                    Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
-                    parsed.GetValue(captureEvery),
-                    Threads(parsed.GetValue(threads)));
-                return Train(resumed, console(), output);
+                var definition = models.ForRun(RunArchive.Open(path).Config.Name);
+                var resumed = TrainingRun.Resume(definition, path, new ResumeOptions
+                {
+                    Epochs = Given(parsed, epochs) ? parsed.GetValue(epochs) : null,
+                    SaveEvery = parsed.GetValue(saveEvery),
+                    CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
+                    CaptureEvery = parsed.GetValue(captureEvery),
+                    Threads = Threads(parsed.GetValue(threads)),
+                });
+                return Train(resumed, console(), output, program);
             }
 
             var options = defaults with
@@ -55,15 +58,18 @@ internal static class TrainCommand
                 Epochs = parsed.GetValue(epochs),
                 Adam = defaults.Adam with { LearningRate = parsed.GetValue(lr) },
                 Seed = parsed.GetValue(seed),
-                CorpusPath = parsed.GetValue(corpus),
-                OutputPath = parsed.GetValue(output_),
                 DynamicMasking = parsed.GetValue(dynamic),
                 SaveEvery = parsed.GetValue(saveEvery),
                 CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
                 CaptureEvery = parsed.GetValue(captureEvery),
                 Threads = Threads(parsed.GetValue(threads)),
             };
-            return Train(TrainingRun.Start(TinyBert.Create, TinyBert.MaxLen, TinyBert.MaxPred, options), console(), output);
+            var model = models.ForTraining();
+            string? corpusPath = parsed.GetValue(corpus);
+            var pairs = corpusPath is null ? Corpus.Default : Corpus.Load(corpusPath);
+            string folder = parsed.GetValue(output_) ?? RunFolder.DefaultPath();
+            var run = TrainingRun.Start(model, pairs, options, folder, corpusPath ?? TrainingRun.DefaultCorpusName);
+            return Train(run, console(), output, program);
         });
     }
 
@@ -90,13 +96,14 @@ internal static class TrainCommand
         return epochs.ToArray();
     }
 
-    private static int Train(TrainingRun run, IAnsiConsole console, TextWriter output)
+    private static int Train(TrainingRun run, IAnsiConsole console, TextWriter output, string program)
     {
+        var folder = run.Folder!;
         var c = run.Model.Config;
         int epochs = run.Options.Epochs;
         output.WriteLine($"Training {c.Name} ({c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, vocabulary {c.VocabSize}) " +
             $"on {run.Data.Samples.Count} sentence pairs " + (run.Trainer.Epoch == 0 ? $"for {epochs} epochs." : $"from epoch {run.Trainer.Epoch} to {epochs}."));
-        output.WriteLine($"Run folder: {Display(run.Folder.Path)}");
+        output.WriteLine($"Run folder: {Display(folder.Path)}");
         output.WriteLine(run.CaptureEpochs.Count == 0 ? "Capturing no epochs." : $"Capturing epochs {string.Join(", ", run.CaptureEpochs)}.");
 
         using var stop = new InterruptSignal(output);
@@ -107,13 +114,13 @@ internal static class TrainCommand
         switch (result.Outcome)
         {
             case TrainingOutcome.Interrupted:
-                output.WriteLine($"Interrupted after epoch {result.LastEpoch}; saved {Display(result.Checkpoint)}.");
-                output.WriteLine($"Resume with: bertgen train --resume {Display(run.Folder.Path)} --epochs {epochs}");
+                output.WriteLine($"Interrupted after epoch {result.LastEpoch}; saved {Display(result.Checkpoint!)}.");
+                output.WriteLine($"Resume with: {program} train --resume {Display(folder.Path)} --epochs {epochs}");
                 return InterruptSignal.ExitCode;
             case TrainingOutcome.Diverged:
                 throw new TrainingDivergedException(
                     $"the loss is not finite at epoch {result.LastEpoch} ({result.Final.Loss.ToString(CultureInfo.InvariantCulture)}); training stopped. " +
-                    $"The last good checkpoint is {Display(result.Checkpoint)}; try a smaller --lr.");
+                    $"The last good checkpoint is {Display(result.Checkpoint!)}; try a smaller --lr.");
         }
 
         output.WriteLine();
@@ -128,7 +135,7 @@ internal static class TrainCommand
             : string.Create(
                 CultureInfo.InvariantCulture,
                 $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
-        output.WriteLine($"Checkpoint: {Display(result.Checkpoint)}");
+        output.WriteLine($"Checkpoint: {Display(result.Checkpoint!)}");
         return 0;
     }
 
