@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
-using Spectre.Console;
+using BertGen.Cli.Rendering;
 
 namespace BertGen.Cli;
 
@@ -40,7 +40,7 @@ public static class BertGenApp
     /// <returns>The exit code.</returns>
     public static int Run(string[] args, IReadOnlyList<ModelDefinition> models, TextWriter output, TextWriter error, string program = "bertgen")
     {
-        IAnsiConsole? console = null;
+        Terminal? terminal = null;
         ParseResult? parsed = null;
         var color = new Option<string>("--color") { Description = "Colours in tables and heatmaps: auto, always or never.", DefaultValueFactory = _ => "auto", Recursive = true };
         color.AcceptOnlyFromAmong("auto", "always", "never");
@@ -49,21 +49,27 @@ public static class BertGenApp
             Description = $"The model to train, when the program holds several ({string.Join(", ", models.Select(m => m.Name))}); a run's own commands use the run's model.",
             Recursive = true,
         };
+        var width = new Option<int?>("--width")
+        {
+            Description = $"Columns to fit tables and heatmaps to (at least {Rendering.Terminal.MinWidth}). Default: the terminal's width, else COLUMNS, else 80.",
+            Recursive = true,
+        };
         var choice = new ModelChoice(models, () => parsed?.GetValue(model));
         var root = new RootCommand(Describe(models, program));
         root.Options.Add(color);
         root.Options.Add(model);
-        TrainCommand.Configure(root, choice, Console, output, program);
+        root.Options.Add(width);
+        TrainCommand.Configure(root, choice, Terminal, program);
         var train = new Command("train", "Train the model (the default command).");
-        TrainCommand.Configure(train, choice, Console, output, program);
+        TrainCommand.Configure(train, choice, Terminal, program);
         root.Subcommands.Add(train);
-        root.Subcommands.Add(ExploreCommand.Create(Console, output));
-        root.Subcommands.Add(PredictCommand.Create(choice, output));
+        root.Subcommands.Add(ExploreCommand.Create(choice, Terminal));
+        root.Subcommands.Add(PredictCommand.Create(choice, Terminal));
         root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
 
         parsed = root.Parse(args);
-        IAnsiConsole Console() => console ??= CreateConsole(output, parsed?.GetValue(color) ?? "auto");
+        Rendering.Terminal Terminal() => terminal ??= Rendering.Terminal.For(output, parsed?.GetValue(color) ?? "auto", parsed?.GetValue(width));
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"{program}: {parsed.Errors[0].Message} (see '{program} --help')");
@@ -102,24 +108,4 @@ public static class BertGenApp
         1 => $"Train and look inside the {models[0].Shape.Layers}-layer BERT \"{models[0].Name}\" whose kernels are generated from bertgen.json.",
         _ => $"Train and look inside the BERT models {string.Join(", ", models.Select(m => $"\"{m.Name}\""))}, whose kernels are generated from their bertgen.json files.",
     };
-
-    private static IAnsiConsole CreateConsole(TextWriter output, string color)
-    {
-        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        bool colors = color == "always" || (color == "auto" && terminal);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = colors ? AnsiSupport.Yes : AnsiSupport.No,
-            ColorSystem = colors ? (terminal ? ColorSystemSupport.Detect : ColorSystemSupport.TrueColor) : ColorSystemSupport.NoColors,
-            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
-        });
-        if (!terminal)
-        {
-            // A file or pipe has no width to wrap at; tables keep their rows whole.
-            console.Profile.Width = 4000;
-        }
-
-        return console;
-    }
 }

@@ -1,66 +1,113 @@
 using System.CommandLine;
+using System.Globalization;
+using BertGen.Cli.Rendering;
 using BertGen.Explore;
-using Spectre.Console;
+using BertGen.Inference;
 
 namespace BertGen.Cli;
 
 /// <summary>
-/// <c>bertgen explore [RUN]</c>: what a run captured, one tensor as a labelled table (a heatmap for scores,
-/// probabilities and logits), the same tensor at two epochs, or the prediction walk of one sample.
+/// <c>bertgen explore [RUN]</c>: what a run captured; one tensor as a labelled table that fits the terminal (a heatmap
+/// for scores, probabilities and logits); the same tensor at two epochs; the prediction walk of one sample; any of
+/// the article's Figures 4 to 17; or the tensors of a new sentence pair run through a saved checkpoint.
 /// </summary>
 internal static class ExploreCommand
 {
-    public static Command Create(Func<IAnsiConsole> console, TextWriter output)
+    public static Command Create(ModelChoice models, Func<Terminal> terminal)
     {
         var run = new Argument<string?>("run") { Description = "The run folder. Default: the newest run under runs/.", Arity = ArgumentArity.ZeroOrOne };
-        var sample = new Option<int>("--sample") { Description = "The sample (0 is the first pair).", DefaultValueFactory = _ => 0 };
-        var epoch = new Option<int?>("--epoch") { Description = "A captured epoch. Default: the last one captured." };
-        var tensor = new Option<string?>("--tensor") { Description = "The tensor, by the article's name (embedding, q, attn, logits_lm, ...) or a parameter's Hugging Face name (add .grad for its gradient)." };
+        var sample = new Option<int?>("--sample") { Description = "The sample (0 is the first pair). Default: 0 (1 for Figures 12 to 14)." };
+        var epoch = new Option<int?>("--epoch") { Description = "A captured epoch (with --input: a saved one; the nearest is taken). Default: the last captured." };
+        var tensor = new Option<string?>("--tensor") { Description = "The tensor, by the article's name (embedding, q, attn, logits_lm, input_ids, ...) or a parameter's Hugging Face name (add .grad for its gradient)." };
         var layer = new Option<int?>("--layer") { Description = "The encoder layer, for a layer's or a head's tensor." };
         var head = new Option<int?>("--head") { Description = "The attention head, for q_s, k_s, v_s, scores, attn or ctx." };
-        var decimals = new Option<int>("--decimals") { Description = "Decimals shown.", DefaultValueFactory = _ => 2 };
-        var compare = new Option<int[]>("--compare-epochs") { Description = "Show the tensor at two epochs side by side.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
-        var walkthrough = new Option<bool>("--walkthrough") { Description = "Walk through one sample's predictions: softmax, top words, argmax; IsNext logits, max, Boolean." };
-        var command = new Command("explore", "Look inside a run: captured epochs, samples and tensors, any tensor as a table, or a prediction walk-through.")
+        var decimals = new Option<int>("--decimals") { Description = "Decimals shown, after the view's shared scale (x 1e-3, ...).", DefaultValueFactory = _ => 2 };
+        var compare = new Option<int[]>("--compare-epochs") { Description = "Show the tensor at two epochs, side by side when they fit, else one above the other.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var walkthrough = new Option<bool>("--walkthrough") { Description = "Walk through one sample's predictions: softmax, top words, argmax; IsNext logits, max, Boolean (Figure 16)." };
+        var figure = new Option<int?>("--figure") { Description = "Show the article's Figure N (4 to 17); alone, list the figures.", Arity = ArgumentArity.ZeroOrOne };
+        var top = new Option<int?>("--top") { Description = "Show each row's K largest values with their labels (for logits over the vocabulary)." };
+        var input = new Option<string[]>("--input") { Description = "Run a new pair through a saved checkpoint ([MASK] allowed) and show its tensors.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var json = new Option<bool>("--json") { Description = "Print the same content as JSON." };
+        var command = new Command("explore", "Look inside a run: captured epochs, samples and tensors, any tensor as a table, the article's figures, a prediction walk-through, or a new pair.")
         {
-            run, sample, epoch, tensor, layer, head, decimals, compare, walkthrough,
+            run, sample, epoch, tensor, layer, head, decimals, compare, walkthrough, figure, top, input, json,
         };
         command.SetAction(parsed =>
         {
-            if (parsed.GetValue(decimals) is < 0 or > 8)
+            int digits = parsed.GetValue(decimals);
+            if (digits is < 0 or > 8)
             {
-                throw new InputException($"--decimals is {parsed.GetValue(decimals)}; give 0 to 8.");
+                throw new InputException($"--decimals is {digits}; give 0 to 8.");
             }
 
-            var explorer = new Explorer(RunArchive.Open(parsed.GetValue(run)));
-            var epochs = explorer.Run.CapturedEpochs;
-            int at = parsed.GetValue(epoch) ?? (epochs.Count > 0 ? epochs[^1] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every."));
+            if (parsed.GetValue(top) is < 1)
+            {
+                throw new InputException($"--top is {parsed.GetValue(top)}; give 1 or more.");
+            }
+
+            var archive = RunArchive.Open(parsed.GetValue(run));
             string? name = parsed.GetValue(tensor);
-            int[]? pair = parsed.GetResult(compare) is { Implicit: false } ? parsed.GetValue(compare) : null;
+            var output = terminal();
+            int? pickedEpoch = parsed.GetValue(epoch);
+            if (Given(parsed, input))
+            {
+                var pair = parsed.GetValue(input)!;
+                var (record, note) = RecordInput(archive, models, pair[0], pair[1], pickedEpoch);
+                var explorer = new Explorer(record);
+                if (!parsed.GetValue(json))
+                {
+                    output.Output.WriteLine(note);
+                }
+
+                Show(explorer, name, parsed.GetValue(sample) ?? 0, record.CapturedEpochs[0], parsed, layer, head, top, json, digits, output);
+                return 0;
+            }
+
+            var runExplorer = new Explorer(archive);
+            CheckGiven(runExplorer, parsed.GetValue(sample), pickedEpoch, parsed.GetValue(layer), parsed.GetValue(head));
+            if (Given(parsed, figure))
+            {
+                var document = parsed.GetValue(figure) is { } number
+                    ? Figures.Create(number, runExplorer, new FigureOptions(parsed.GetValue(sample), pickedEpoch, Given(parsed, decimals) ? digits : 4))
+                    : Figures.List();
+                Write(document, json: parsed.GetValue(json), digits, output);
+                return 0;
+            }
+
+            var epochs = archive.CapturedEpochs;
+            int at = pickedEpoch ?? (epochs.Count > 0 ? epochs[^1] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every."));
+            int[]? pairOfEpochs = Given(parsed, compare) ? parsed.GetValue(compare) : null;
             if (parsed.GetValue(walkthrough))
             {
-                output.Write(Walkthrough.Create(explorer, parsed.GetValue(sample), at).ToText());
+                var walk = Walkthrough.Create(runExplorer, parsed.GetValue(sample) ?? 0, at);
+                Write(new Document($"Sample {walk.Sample} at epoch {walk.Epoch}: the prediction walk-through", walk.ToBlocks()), parsed.GetValue(json), digits, output);
             }
             else if (name is null)
             {
-                if (pair is not null)
+                if (pairOfEpochs is not null)
                 {
                     throw new InputException("--compare-epochs needs --tensor NAME.");
                 }
 
-                output.Write(Overview.Text(explorer));
+                Write(Overview.Create(runExplorer), parsed.GetValue(json), digits, output);
             }
-            else
+            else if (pairOfEpochs is { Length: 2 })
             {
-                TensorQuery Query(int e) => new(parsed.GetValue(sample), e, name, parsed.GetValue(layer), parsed.GetValue(head));
-                if (pair is { Length: 2 })
+                TensorView View(int e) => runExplorer.Tensor(Query(parsed, sample, layer, head, name, e));
+                var (before, after) = (View(pairOfEpochs[0]), View(pairOfEpochs[1]));
+                if (parsed.GetValue(json))
                 {
-                    output.Write(TensorText.SideBySide(explorer.Tensor(Query(pair[0])), explorer.Tensor(Query(pair[1])), parsed.GetValue(decimals)));
+                    output.Output.Write(DocumentJson.Serialize(new Document($"{name} at epochs {pairOfEpochs[0]} and {pairOfEpochs[1]}", [new TensorBlock(before), new TensorBlock(after)])));
                 }
                 else
                 {
-                    Show(explorer.Tensor(Query(at)), parsed.GetValue(decimals), console(), output);
+                    var renderer = output.Renderer(digits);
+                    output.Write(renderer.SideBySide(Lines(renderer, before, parsed.GetValue(top)), Lines(renderer, after, parsed.GetValue(top))));
                 }
+            }
+            else
+            {
+                Show(runExplorer, name, parsed.GetValue(sample) ?? 0, at, parsed, layer, head, top, json, digits, output);
             }
 
             return 0;
@@ -68,36 +115,86 @@ internal static class ExploreCommand
         return command;
     }
 
-    /// <summary>The tensor as a table; a heatmap (light is high) where colours are available and the article draws one.</summary>
-    private static void Show(TensorView view, int decimals, IAnsiConsole console, TextWriter output)
+    /// <summary>One tensor (or, without a name, the tensors there are) of the explorer's run.</summary>
+    private static void Show(
+        Explorer explorer, string? name, int sample, int epoch, ParseResult parsed, Option<int?> layer, Option<int?> head, Option<int?> top, Option<bool> json, int digits, Terminal output)
     {
-        if (!view.Heatmap || console.Profile.Capabilities.ColorSystem == ColorSystem.NoColors)
+        if (name is null)
         {
-            output.Write(TensorText.Format(view, decimals));
+            Write(Overview.Create(explorer), parsed.GetValue(json), digits, output);
             return;
         }
 
-        var table = new Table().Border(TableBorder.None).Title(Markup.Escape(view.Title));
-        table.AddColumn(new TableColumn(string.Empty).PadRight(1));
-        foreach (var label in view.ColumnLabels)
+        var view = explorer.Tensor(new TensorQuery(sample, epoch, name, parsed.GetValue(layer), parsed.GetValue(head)));
+        if (parsed.GetValue(json))
         {
-            table.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned().Padding(1, 0));
+            output.Output.Write(DocumentJson.Serialize(view));
+            return;
         }
 
-        for (int r = 0; r < view.Rows; r++)
-        {
-            var cells = new List<string> { Markup.Escape(view.RowLabels[r]) };
-            for (int c = 0; c < view.Columns; c++)
-            {
-                double t = view.Intensity(r, c);
-                var background = new Color((byte)(20 + (t * 235)), (byte)(30 + (t * 220)), (byte)(80 + (t * 120)));
-                string foreground = t > 0.55 ? "black" : "white";
-                cells.Add($"[{foreground} on {background.ToHex().ToLowerInvariant().Insert(0, "#")}]{TensorText.Number(view[r, c], decimals, view.Integers)}[/]");
-            }
-
-            table.AddRow(cells.ToArray());
-        }
-
-        console.Write(table);
+        output.Write(Lines(output.Renderer(digits), view, parsed.GetValue(top)));
     }
+
+    private static List<StyledLine> Lines(TextRenderer renderer, TensorView view, int? top) =>
+        top is { } k ? renderer.TopK(view, k) : renderer.Tensor(view);
+
+    private static void Write(Document document, bool json, int digits, Terminal output)
+    {
+        if (json)
+        {
+            output.Output.Write(DocumentJson.Serialize(document));
+        }
+        else
+        {
+            output.Write(document, digits);
+        }
+    }
+
+    /// <summary>The pair run through the checkpoint saved nearest to <paramref name="epoch"/> (the newest when none is given).</summary>
+    private static (Captures.CaptureStore Record, string Note) RecordInput(RunArchive archive, ModelChoice models, string first, string second, int? epoch)
+    {
+        var saved = archive.Folder.CheckpointEpochs();
+        if (saved.Count == 0)
+        {
+            throw new InputException($"'{archive.Folder.Path}' has no checkpoint to run a new pair through.");
+        }
+
+        int nearest = epoch is { } e ? saved.MinBy(s => (Math.Abs(s - e), s)) : saved[^1];
+        var predictor = Predictor.Load(archive, models.ForRun(archive.Config.Name), archive.Folder.CheckpointFile(nearest));
+        string note = epoch is { } asked && asked != nearest
+            ? $"Epoch {asked} has no checkpoint; the nearest saved is epoch {nearest} ({TrainCommand.Display(predictor.Source)})."
+            : $"The weights of epoch {nearest} ({TrainCommand.Display(predictor.Source)}).";
+        return (predictor.Record(first, second, nearest), note);
+    }
+
+    /// <summary>A sample, epoch, layer or head that was given must exist, whatever is shown.</summary>
+    private static void CheckGiven(Explorer explorer, int? sample, int? epoch, int? layer, int? head)
+    {
+        var run = explorer.Run;
+        var c = run.Config;
+        if (sample is { } s && (s < 0 || s >= run.Samples.Count))
+        {
+            throw new InputException($"there is no sample {s}; samples are 0 to {run.Samples.Count - 1}.");
+        }
+
+        if (epoch is { } e && !run.CapturedEpochs.Contains(e))
+        {
+            throw Captures.CaptureFile.NotCaptured(e, run.CapturedEpochs);
+        }
+
+        if (layer is { } l && (l < 0 || l >= c.Layers))
+        {
+            throw new InputException($"there is no layer {l}; layers are 0 to {c.Layers - 1}.");
+        }
+
+        if (head is { } h && (h < 0 || h >= c.Heads))
+        {
+            throw new InputException($"there is no head {h}; heads are 0 to {c.Heads - 1}.");
+        }
+    }
+
+    private static TensorQuery Query(ParseResult parsed, Option<int?> sample, Option<int?> layer, Option<int?> head, string name, int epoch) =>
+        new(parsed.GetValue(sample) ?? 0, epoch, name, parsed.GetValue(layer), parsed.GetValue(head));
+
+    private static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
 }

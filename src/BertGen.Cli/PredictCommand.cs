@@ -8,7 +8,7 @@ namespace BertGen.Cli;
 /// <summary><c>bertgen predict [RUN] FIRST SECOND</c>: the top words for each [MASK] and the probability of IsNext.</summary>
 internal static class PredictCommand
 {
-    public static Command Create(ModelChoice models, TextWriter output)
+    public static Command Create(ModelChoice models, Func<Rendering.Terminal> terminal)
     {
         var inputs = new Argument<string[]>("run-and-pair")
         {
@@ -16,14 +16,22 @@ internal static class PredictCommand
             Arity = new ArgumentArity(2, 3),
         };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint file. Default: the run's newest." };
-        var command = new Command("predict", "Ask a trained model to fill in [MASK] words and say whether the second sentence follows the first.") { inputs, checkpoint };
+        var json = new Option<bool>("--json") { Description = "Print the same content as JSON." };
+        var command = new Command("predict", "Ask a trained model to fill in [MASK] words and say whether the second sentence follows the first.") { inputs, checkpoint, json };
         command.SetAction(parsed =>
         {
+            var output = terminal().Output;
             var args = parsed.GetValue(inputs)!;
             string? run = args.Length == 3 ? args[0] : null;
             var archive = RunArchive.Open(run);
             var predictor = Predictor.Load(archive, models.ForRun(archive.Config.Name), parsed.GetValue(checkpoint));
             var prediction = predictor.Predict(args[^2], args[^1]);
+            if (parsed.GetValue(json))
+            {
+                output.Write(PredictionJson.Serialize(prediction, predictor.Vocabulary, predictor.Source));
+                return 0;
+            }
+
             output.WriteLine($"Checkpoint: {TrainCommand.Display(predictor.Source)}");
             output.WriteLine($"Input: {prediction.Input}");
             foreach (var mask in prediction.Masks)

@@ -4,6 +4,7 @@ using BertGen.Data;
 using BertGen.Explore;
 using BertGen.Runs;
 using BertGen.Training;
+using BertGen.Cli.Rendering;
 using Spectre.Console;
 
 namespace BertGen.Cli;
@@ -12,7 +13,7 @@ namespace BertGen.Cli;
 internal static class TrainCommand
 {
     /// <summary>Adds the training options and action to <paramref name="command"/>.</summary>
-    public static void Configure(Command command, ModelChoice models, Func<IAnsiConsole> console, TextWriter output, string program)
+    public static void Configure(Command command, ModelChoice models, Func<Terminal> terminal, string program)
     {
         var defaults = new TrainingOptions();
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
@@ -50,7 +51,7 @@ internal static class TrainCommand
                     CaptureEvery = parsed.GetValue(captureEvery),
                     Threads = Threads(parsed.GetValue(threads)),
                 });
-                return Train(resumed, console(), output, program);
+                return Train(resumed, terminal(), program);
             }
 
             var options = defaults with
@@ -69,7 +70,7 @@ internal static class TrainCommand
             var pairs = corpusPath is null ? Corpus.Default : Corpus.Load(corpusPath);
             string folder = parsed.GetValue(output_) ?? RunFolder.DefaultPath();
             var run = TrainingRun.Start(model, pairs, options, folder, corpusPath ?? TrainingRun.DefaultCorpusName);
-            return Train(run, console(), output, program);
+            return Train(run, terminal(), program);
         });
     }
 
@@ -96,8 +97,10 @@ internal static class TrainCommand
         return epochs.ToArray();
     }
 
-    private static int Train(TrainingRun run, IAnsiConsole console, TextWriter output, string program)
+    private static int Train(TrainingRun run, Terminal terminal, string program)
     {
+        var output = terminal.Output;
+        var console = terminal.Console;
         var folder = run.Folder!;
         var c = run.Model.Config;
         int epochs = run.Options.Epochs;
@@ -124,7 +127,12 @@ internal static class TrainCommand
         }
 
         output.WriteLine();
-        output.Write(SamplePrediction.Table(result.Predictions, run.Data.Vocabulary));
+        terminal.Write(terminal.Renderer().Table(Figures.Summary(result.Predictions, run.Data.Vocabulary)));
+        if (!terminal.Color && result.Predictions.Any(p => MaskedInput.HasPlainMarks(p.Input)))
+        {
+            output.WriteLine(MaskedInput.Legend);
+        }
+
         int words = result.Predictions.Sum(p => p.ActualIds.Length);
         int wordsRight = result.Predictions.Sum(p => p.PredictedIds.Zip(p.ActualIds).Count(x => x.First == x.Second));
         int flagsRight = result.Predictions.Count(p => p.PredictedIsNext == p.ActualIsNext);

@@ -43,18 +43,85 @@ public sealed class CaptureRecorder
     /// <summary>Records the capture of <paramref name="epoch"/> after a training epoch that ran with <see cref="BeforeUpdate"/>.</summary>
     public void WriteAfterStep(int epoch, EpochMetrics forwardMetrics) => Write(epoch, forwardMetrics, _parameters, _gradients);
 
-    /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
-    private IEnumerable<SafeTensorData> Inputs()
+    private void Record(int batch)
     {
-        var c = _trainer.Model.Config;
-        int samples = _trainer.SampleCount;
+        if (batch == 0)
+        {
+            _trainer.Parameters.CopyTo(_parameters, 0);
+            Array.Clear(_gradients);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Add(_gradients, _trainer.Gradients, _gradients);
+    }
+
+    private void Write(int epoch, EpochMetrics metrics, float[] parameters, float[] gradients) =>
+        _store.Add(epoch, Tensors(_trainer.Model, _trainer.Batches, _trainer.SampleActivations, parameters, gradients), Metadata(_trainer.Model, epoch, _trainer.SampleCount, metrics));
+
+    /// <summary>Where one sample's activation block is.</summary>
+    public delegate ReadOnlySpan<float> SampleActivations(int sample);
+
+    /// <summary>
+    /// The tensors of a capture: every activation of every sample (from <paramref name="activations"/>), the inputs of
+    /// <paramref name="batches"/>, and every parameter with its gradient (none when <paramref name="gradients"/> is null).
+    /// </summary>
+    public static List<SafeTensorData> Tensors(
+        IBertModel model, IReadOnlyList<Batch> batches, SampleActivations activations, float[] parameters, float[]? gradients)
+    {
+        int samples = batches.Sum(b => b.Count);
+        var tensors = new List<SafeTensorData>();
+        foreach (var tensor in model.Activations)
+        {
+            var values = new float[samples * tensor.Length];
+            for (int s = 0; s < samples; s++)
+            {
+                tensor.Of(activations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
+            }
+
+            tensors.Add(SafeTensorData.Of(CaptureNames.Activation(tensor.Name, tensor.Layer), [samples, .. tensor.Shape], values));
+        }
+
+        tensors.AddRange(Inputs(model.Config, batches, samples));
+        foreach (var tensor in model.Parameters)
+        {
+            tensors.Add(SafeTensorData.Of(CaptureNames.Parameter(tensor.Name), tensor.Shape, parameters, tensor.Offset));
+            if (gradients is not null)
+            {
+                tensors.Add(SafeTensorData.Of(CaptureNames.Gradient(tensor.Name), tensor.Shape, gradients, tensor.Offset));
+            }
+        }
+
+        return tensors;
+    }
+
+    /// <summary>The metadata of a capture: the configuration, the epoch, the sample count and the pass's losses.</summary>
+    public static Dictionary<string, string> Metadata(IBertModel model, int epoch, int samples, EpochMetrics? metrics)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
+            [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
+            [CaptureFile.SamplesKey] = samples.ToString(CultureInfo.InvariantCulture),
+        };
+        if (metrics is { } m)
+        {
+            metadata[CaptureFile.LossKey] = m.Loss.ToString("R", CultureInfo.InvariantCulture);
+            metadata[CaptureFile.MlmLossKey] = m.MlmLoss.ToString("R", CultureInfo.InvariantCulture);
+            metadata[CaptureFile.NspLossKey] = m.NspLoss.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return metadata;
+    }
+
+    /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
+    private static IEnumerable<SafeTensorData> Inputs(ModelConfig c, IReadOnlyList<Batch> batches, int samples)
+    {
         var ids = new int[samples * c.MaxLen];
         var segs = new int[samples * c.MaxLen];
         var positions = new int[samples * c.MaxPred];
         var tokens = new int[samples * c.MaxPred];
         var isNext = new int[samples];
         int at = 0;
-        foreach (var batch in _trainer.Batches)
+        foreach (var batch in batches)
         {
             batch.InputIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
             batch.SegmentIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
@@ -69,51 +136,5 @@ public sealed class CaptureRecorder
         yield return SafeTensorData.Of(CaptureNames.Input("masked_positions"), [samples, c.MaxPred], positions);
         yield return SafeTensorData.Of(CaptureNames.Input("masked_tokens"), [samples, c.MaxPred], tokens);
         yield return SafeTensorData.Of(CaptureNames.Input("is_next"), [samples], isNext);
-    }
-
-    private void Record(int batch)
-    {
-        if (batch == 0)
-        {
-            _trainer.Parameters.CopyTo(_parameters, 0);
-            Array.Clear(_gradients);
-        }
-
-        System.Numerics.Tensors.TensorPrimitives.Add(_gradients, _trainer.Gradients, _gradients);
-    }
-
-    private void Write(int epoch, EpochMetrics metrics, float[] parameters, float[] gradients)
-    {
-        var model = _trainer.Model;
-        int samples = _trainer.SampleCount;
-        var tensors = new List<SafeTensorData>();
-        foreach (var tensor in model.Activations)
-        {
-            var values = new float[samples * tensor.Length];
-            for (int s = 0; s < samples; s++)
-            {
-                tensor.Of(_trainer.SampleActivations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
-            }
-
-            tensors.Add(SafeTensorData.Of(CaptureNames.Activation(tensor.Name, tensor.Layer), [samples, .. tensor.Shape], values));
-        }
-
-        tensors.AddRange(Inputs());
-        foreach (var tensor in model.Parameters)
-        {
-            tensors.Add(SafeTensorData.Of(CaptureNames.Parameter(tensor.Name), tensor.Shape, parameters, tensor.Offset));
-            tensors.Add(SafeTensorData.Of(CaptureNames.Gradient(tensor.Name), tensor.Shape, gradients, tensor.Offset));
-        }
-
-        var metadata = new Dictionary<string, string>
-        {
-            [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
-            [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
-            [CaptureFile.SamplesKey] = samples.ToString(CultureInfo.InvariantCulture),
-            [CaptureFile.LossKey] = metrics.Loss.ToString("R", CultureInfo.InvariantCulture),
-            [CaptureFile.MlmLossKey] = metrics.MlmLoss.ToString("R", CultureInfo.InvariantCulture),
-            [CaptureFile.NspLossKey] = metrics.NspLoss.ToString("R", CultureInfo.InvariantCulture),
-        };
-        _store.Add(epoch, tensors, metadata);
     }
 }

@@ -1,23 +1,28 @@
 namespace BertGen.Data;
 
 /// <summary>
-/// Sentence pairs with their IsNext labels. A corpus file holds one pair per line, three fields separated by '|':
-/// <c>first sentence | second sentence | IsNext</c> (or <c>NotNext</c>). Blank lines and lines starting with '#' are skipped.
+/// Sentence pairs with their IsNext labels. A corpus file holds one pair per line, three or four fields separated by
+/// '|': <c>first sentence | second sentence | IsNext</c> (or <c>NotNext</c>), then, optionally, the words to mask,
+/// separated by commas (<c>| cat, chase</c>). Blank lines and lines starting with '#' are skipped.
 /// </summary>
+/// <remarks>
+/// A pinned word names a word of the pair; each pin masks the first occurrence not pinned already, so <c>the, the</c>
+/// pins both. A pinned word always becomes [MASK]. A pair without pins is masked by the seeded 15% / 80-10-10 draw.
+/// </remarks>
 public static class Corpus
 {
     /// <summary>
-    /// The six pairs of SPEC §4: the article's four with its summary table's labels, its opening example, and the pair
-    /// that completes it.
+    /// The six pairs of the article: its four with its summary table's labels and masks (Figures 6, 8 and 17), its
+    /// opening example with Figure 1's masks, and a pair that completes it.
     /// </summary>
     public static IReadOnlyList<SentencePair> Default { get; } = Parse(
         """
-        The cat chased the mouse. | It was a fast chase. | NotNext
-        I need to buy milk. | Please go to the store. | NotNext
-        Buy me some milk. | Please visit the shop. | IsNext
-        The mouse ran quickly. | It was too fast. | NotNext
-        The sun is hot. | The stars are bright. | NotNext
-        The stars shine at night. | We see them from the hill. | IsNext
+        The cat chased the mouse. | It was a fast chase. | NotNext | cat, chase
+        I need to buy milk. | Please go to the store. | NotNext | buy, go
+        Buy me some milk. | Please visit the shop. | IsNext | milk, shop
+        The mouse ran quickly. | It was too fast. | NotNext | mouse, fast
+        The sun is hot. | The stars are bright. | NotNext | sun, stars
+        The stars shine at night. | We see them from the hill. | IsNext | night, hill
         """,
         "the default corpus");
 
@@ -70,30 +75,78 @@ public static class Corpus
     /// <exception cref="InputException">A sentence holds '|' or a line break, which a corpus line cannot.</exception>
     public static string Format(IReadOnlyList<SentencePair> pairs)
     {
-        var text = new System.Text.StringBuilder("# first sentence | second sentence | IsNext or NotNext\n");
+        var text = new System.Text.StringBuilder("# first sentence | second sentence | IsNext or NotNext | words to mask (optional)\n");
         foreach (var pair in pairs)
         {
-            Check(pair);
-            text.Append(pair.First.Trim()).Append(" | ").Append(pair.Second.Trim()).Append(" | ").Append(pair.IsNext ? "IsNext" : "NotNext").Append('\n');
+            Check(pair, $"pair {pair.Line}");
+            text.Append(pair.First.Trim()).Append(" | ").Append(pair.Second.Trim()).Append(" | ").Append(pair.IsNext ? "IsNext" : "NotNext");
+            if (pair.Pins is { Count: > 0 } pins)
+            {
+                text.Append(" | ").Append(string.Join(", ", pins));
+            }
+
+            text.Append('\n');
         }
 
         return text.ToString();
     }
 
-    /// <summary>Checks that <paramref name="pair"/> can be written as a corpus line and has words in both sentences.</summary>
-    /// <exception cref="InputException">It cannot; the message names the pair.</exception>
-    public static void Check(SentencePair pair)
+    /// <summary>
+    /// Checks that <paramref name="pair"/> can be written as a corpus line, has words in both sentences, and pins only
+    /// words it has.
+    /// </summary>
+    /// <exception cref="InputException">It cannot, or it does not; the message names the pair.</exception>
+    public static void Check(SentencePair pair) => Check(pair, $"pair {pair.Line}");
+
+    private static void Check(SentencePair pair, string where)
     {
-        foreach (var sentence in new[] { pair.First, pair.Second })
+        foreach (var (sentence, which) in new[] { (pair.First, "first"), (pair.Second, "second") })
         {
             if (sentence.Contains('|') || sentence.Contains('\n') || sentence.Contains('\r'))
             {
-                throw new InputException($"pair {pair.Line}: a sentence cannot hold '|' or a line break (\"{sentence}\").");
+                throw new InputException($"{where}: a sentence cannot hold '|' or a line break (\"{sentence}\").");
             }
 
             if (Tokenizer.Words(sentence).Length == 0)
             {
-                throw new InputException($"pair {pair.Line}: the sentence \"{sentence}\" has no words.");
+                throw new InputException($"{where}: the {which} sentence has no words.");
+            }
+        }
+
+        CheckPins(pair, where);
+    }
+
+    /// <summary>Every pin is one word of the pair, not a special token, and pinned no more often than the pair holds it.</summary>
+    private static void CheckPins(SentencePair pair, string where)
+    {
+        if (pair.Pins is not { Count: > 0 } pins)
+        {
+            return;
+        }
+
+        var words = Tokenizer.Words(pair.First).Concat(Tokenizer.Words(pair.Second)).ToList();
+        foreach (var group in pins.GroupBy(p => p, StringComparer.Ordinal))
+        {
+            string pin = group.Key;
+            if (Vocabulary.Specials.FirstOrDefault(s => s.Equals(pin, StringComparison.OrdinalIgnoreCase)) is { } special)
+            {
+                throw new InputException($"{where}: the pin '{pin}' is the special token {special}; pin words of the two sentences, such as '{words[0]}'.");
+            }
+
+            if (pin.Length == 0 || Tokenizer.Words(pin) is not [var word] || word != pin)
+            {
+                throw new InputException($"{where}: the pin '{pin}' is not one word as the tokenizer writes it (lower case, no . , ! ? -); separate pins with commas.");
+            }
+
+            int present = words.Count(w => w == pin);
+            if (present == 0)
+            {
+                throw new InputException($"{where}: the pin '{pin}' is not a word of the pair; pins name words of the two sentences, such as '{words[0]}'.");
+            }
+
+            if (group.Count() > present)
+            {
+                throw new InputException($"{where}: '{pin}' is pinned {group.Count()} times, but the pair holds it {present} time(s).");
             }
         }
     }
@@ -102,10 +155,10 @@ public static class Corpus
     {
         string where = $"{source}:{number}";
         var fields = line.Split('|');
-        if (fields.Length != 3)
+        if (fields.Length is not (3 or 4))
         {
             throw new InputException(
-                $"{where}: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), found {fields.Length}.");
+                $"{where}: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), and optionally a fourth with the words to mask, found {fields.Length}.");
         }
 
         string first = fields[0].Trim(), second = fields[1].Trim(), label = fields[2].Trim();
@@ -125,6 +178,14 @@ public static class Corpus
             "notnext" => false,
             _ => throw new InputException($"{where}: the label is '{label}'; write IsNext or NotNext."),
         };
-        return new SentencePair(first, second, isNext, number);
+        string[]? pins = fields.Length == 4 ? fields[3].Split(',').Select(p => p.Trim().ToLowerInvariant()).ToArray() : null;
+        if (pins is [""])
+        {
+            throw new InputException($"{where}: the fourth field is empty; name the words to mask, such as 'cat, chase', or leave out the field.");
+        }
+
+        var pair = new SentencePair(first, second, isNext, number, pins);
+        CheckPins(pair, where);
+        return pair;
     }
 }

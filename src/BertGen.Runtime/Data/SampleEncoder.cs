@@ -1,9 +1,9 @@
 namespace BertGen.Data;
 
 /// <summary>
-/// Turns sentence pairs into model inputs (SPEC §4): [CLS] first [SEP] second [SEP], padded to maxLen, with
-/// n = min(maxPred, max(1, round(0.15 * real tokens))) word positions masked: 80% become [MASK], 10% a random
-/// word, 10% stay.
+/// Turns sentence pairs into model inputs: [CLS] first [SEP] second [SEP], padded to maxLen. A pair's pinned words
+/// become [MASK]; a pair without pins has n = min(maxPred, max(1, round(0.15 * real tokens))) word positions masked at
+/// random: 80% become [MASK], 10% a random word, 10% stay.
 /// </summary>
 public sealed class SampleEncoder
 {
@@ -53,31 +53,76 @@ public sealed class SampleEncoder
             segmentIds[t] = 1;
         }
 
-        var candidates = Enumerable.Range(0, tokens.Length).Where(t => tokens[t] >= Vocabulary.FirstWord).ToArray();
-        int count = Math.Min(_maxPred, Math.Max(1, (int)Math.Round(0.15 * tokens.Length, MidpointRounding.ToEven)));
-        count = Math.Min(count, candidates.Length);
-        random.Shuffle(candidates.AsSpan());
-        var positions = candidates[..count];
-        Array.Sort(positions);
-
         var maskedPositions = new int[_maxPred];
         var maskedTokens = new int[_maxPred];
-        for (int m = 0; m < positions.Length; m++)
+        if (pair.Pins is { Count: > 0 } pins)
         {
-            int at = positions[m];
-            maskedPositions[m] = at;
-            maskedTokens[m] = tokens[at];
-            if (random.NextDouble() < 0.8)
+            // Pinned words are always [MASK], and take nothing from the random stream.
+            var positions = PinnedPositions(tokens, pins, pair, source);
+            for (int m = 0; m < positions.Length; m++)
             {
-                inputIds[at] = Vocabulary.Mask;
+                maskedPositions[m] = positions[m];
+                maskedTokens[m] = tokens[positions[m]];
+                inputIds[positions[m]] = Vocabulary.Mask;
             }
-            else if (random.NextDouble() < 0.5)
+        }
+        else
+        {
+            var candidates = Enumerable.Range(0, tokens.Length).Where(t => tokens[t] >= Vocabulary.FirstWord).ToArray();
+            int count = Math.Min(_maxPred, Math.Max(1, (int)Math.Round(0.15 * tokens.Length, MidpointRounding.ToEven)));
+            count = Math.Min(count, candidates.Length);
+            random.Shuffle(candidates.AsSpan());
+            var positions = candidates[..count];
+            Array.Sort(positions);
+            for (int m = 0; m < positions.Length; m++)
             {
-                inputIds[at] = Vocabulary.FirstWord + random.NextInt(_vocabulary.Count - Vocabulary.FirstWord);
+                int at = positions[m];
+                maskedPositions[m] = at;
+                maskedTokens[m] = tokens[at];
+                if (random.NextDouble() < 0.8)
+                {
+                    inputIds[at] = Vocabulary.Mask;
+                }
+                else if (random.NextDouble() < 0.5)
+                {
+                    inputIds[at] = Vocabulary.FirstWord + random.NextInt(_vocabulary.Count - Vocabulary.FirstWord);
+                }
             }
         }
 
         return new EncodedSample(pair.Text, _vocabulary.Decode(inputIds), inputIds, segmentIds, maskedPositions, maskedTokens, pair.IsNext);
+    }
+
+    /// <summary>The positions the pins name, in order along the pair: each pin the first occurrence of its word not pinned yet.</summary>
+    private int[] PinnedPositions(int[] tokens, IReadOnlyList<string> pins, SentencePair pair, string source)
+    {
+        if (pins.Count > _maxPred)
+        {
+            throw new InputException(
+                $"{source}:{pair.Line}: the pair pins {pins.Count} words, but the model masks at most {_maxPred} per sample (maxPred in bertgen.json).");
+        }
+
+        var taken = new bool[tokens.Length];
+        var positions = new int[pins.Count];
+        for (int p = 0; p < pins.Count; p++)
+        {
+            if (!_vocabulary.TryGetId(pins[p], out int id) || id < Vocabulary.FirstWord)
+            {
+                throw new InputException($"{source}:{pair.Line}: the pin '{pins[p]}' is not a word of the vocabulary.");
+            }
+
+            int at = Enumerable.Range(0, tokens.Length).FirstOrDefault(t => tokens[t] == id && !taken[t], -1);
+            if (at < 0)
+            {
+                throw new InputException($"{source}:{pair.Line}: the pin '{pins[p]}' is not a word of the pair.");
+            }
+
+            taken[at] = true;
+            positions[p] = at;
+        }
+
+        Array.Sort(positions);
+        return positions;
     }
 
     private void AddWords(string[] words, List<int> ids, SentencePair pair, string source)

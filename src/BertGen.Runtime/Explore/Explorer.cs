@@ -42,12 +42,15 @@ public sealed class Explorer
 {
     private static readonly Dictionary<string, string> HeadColumns = new() { ["q_s"] = "q", ["k_s"] = "k", ["v_s"] = "v", ["ctx"] = "context" };
     private static readonly HashSet<string> HeadMatrices = ["scores", "attn"];
-    private static readonly HashSet<string> MaskedSlotRows = ["h_masked", "mlm_dense", "mlm_gelu", "mlm_norm", "mlm_norm_mean", "mlm_norm_rstd", "logits_lm", "probs_lm", "pred_lm"];
+    /// <summary>The inputs of the captured pass, which are tensors too (ids, shown as whole numbers).</summary>
+    private static readonly HashSet<string> InputNames = ["input_ids", "segment_ids", "masked_positions", "masked_tokens", "is_next"];
+    private static readonly HashSet<string> MaskedSlotRows = ["masked_positions", "masked_tokens", "h_masked", "mlm_dense", "mlm_gelu", "mlm_norm", "mlm_norm_mean", "mlm_norm_rstd", "logits_lm", "probs_lm", "pred_lm"];
     private static readonly HashSet<string> TokenColumns = ["scores", "attn", "attn_mask"];
     private static readonly HashSet<string> VocabularyColumns = ["logits_lm", "probs_lm"];
     private static readonly HashSet<string> ClassColumns = ["logits_clsf", "probs_clsf"];
     private static readonly HashSet<string> HeatmapNames = ["scores", "attn", "logits_lm", "probs_lm", "logits_clsf", "probs_clsf"];
-    private static readonly HashSet<string> IntegerNames = ["pred_lm", "pred_clsf", "attn_mask"];
+    private static readonly HashSet<string> IntegerNames = ["pred_lm", "pred_clsf", "attn_mask", .. InputNames];
+    private static readonly HashSet<string> TokenVectors = ["input_ids", "segment_ids"];
 
     /// <summary>An explorer of what <paramref name="run"/> recorded: a run folder read back, or a run in memory.</summary>
     public Explorer(IRunRecord run) => Run = run;
@@ -80,6 +83,10 @@ public sealed class Explorer
                 {
                     entries.Add(new TensorEntry(view, TensorScope.Head, [c.MaxLen, c.DK]));
                 }
+            }
+            else if (parts[0] == "input")
+            {
+                entries.Add(new TensorEntry(parts[1], TensorScope.Sample, t.Shape.Length == 1 ? [1] : t.Shape[1..]));
             }
             else if (parts[0] == "param")
             {
@@ -120,6 +127,11 @@ public sealed class Explorer
                     var mask = capture.Activation("attn_mask", -1, q.Sample);
                     var square = Enumerable.Range(0, c.MaxLen * c.MaxLen).Select(i => mask[i % c.MaxLen]).ToArray();
                     return Layout(source, square, null, null, q.Sample, capture);
+                }
+
+                if (InputNames.Contains(q.Name))
+                {
+                    return Layout(source, capture.Input(q.Name, q.Sample).Select(v => (float)v).ToArray(), null, null, q.Sample, capture);
                 }
 
                 return Layout(source, capture.Activation(q.Name, -1, q.Sample), null, null, q.Sample, capture);
@@ -219,7 +231,7 @@ public sealed class Explorer
     private string[] VectorLabels(string name, int count, int sample, int epoch) =>
         MaskedSlotRows.Contains(name) ? SlotLabels(sample, epoch)
         : ClassColumns.Contains(name) ? ["NotNext", "IsNext"]
-        : name.EndsWith("_mean", StringComparison.Ordinal) || name.EndsWith("_rstd", StringComparison.Ordinal) ? Tokens(sample, epoch)
+        : name.EndsWith("_mean", StringComparison.Ordinal) || name.EndsWith("_rstd", StringComparison.Ordinal) || TokenVectors.Contains(name) ? Tokens(sample, epoch)
         : Indices(count);
 
     private string[]? ParameterRows(string name, long[] shape) =>

@@ -1,55 +1,44 @@
 using System.Globalization;
-using System.Text;
-using BertGen.Formatting;
+using BertGen.Data;
 
 namespace BertGen.Explore;
 
 /// <summary>What a run holds: its model, its captured epochs, its samples, and the tensors one can look at.</summary>
 public static class Overview
 {
-    /// <summary>The run's model, captured epochs, samples and the tensors one can look at, as text.</summary>
-    public static string Text(Explorer explorer)
+    /// <summary>The run's model, captured epochs, samples and the tensors one can look at.</summary>
+    public static Document Create(Explorer explorer)
     {
         var run = explorer.Run;
         var c = run.Config;
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture,
-            $"Run {run.Name}: {c.Name}, {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, maxLen {c.MaxLen}, vocabulary {c.VocabSize}\n");
-        text.Append(run.CapturedEpochs.Count == 0
-            ? "Captured epochs: none\n"
-            : $"Captured epochs: {string.Join(", ", run.CapturedEpochs)}\n");
-        text.Append("\nSamples (masked input, IsNext):\n");
-        var samples = new TextTable("sample", "masked input", "IsNext");
-        for (int s = 0; s < run.Samples.Count; s++)
+        var blocks = new List<Block>
         {
-            samples.Add(s.ToString(CultureInfo.InvariantCulture), run.Samples[s].MaskedText, run.Samples[s].IsNext ? "True" : "False");
-        }
-
-        text.Append(samples);
-        if (run.CapturedEpochs.Count == 0)
+            new TextBlock($"{c.Name}: {c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, maxLen {c.MaxLen}, vocabulary {c.VocabSize}"),
+            new TextBlock(run.CapturedEpochs.Count == 0 ? "Captured epochs: none" : $"Captured epochs: {string.Join(", ", run.CapturedEpochs)}"),
+        };
+        blocks.AddRange(Figures.WithLegend(new TableBlock(
+            ["sample", "masked input", "IsNext"],
+            run.Samples.Select((s, i) => (IReadOnlyList<Cell>)[i.ToString(CultureInfo.InvariantCulture), new Cell(MaskedInput.Of(s, run.Vocabulary).Where(t => t.Mark != TokenMark.Padding).ToList()), s.IsNext ? "True" : "False"]).ToList(),
+            Title: "Samples (masked input, IsNext):")));
+        if (run.CapturedEpochs.Count > 0)
         {
-            return text.ToString();
-        }
-
-        var catalog = explorer.Catalog(run.CapturedEpochs[0]);
-        foreach (var (scope, heading) in new[]
-        {
-            (TensorScope.Sample, "Tensors of a sample (--tensor NAME):"),
-            (TensorScope.Layer, "Tensors of a layer (--layer L):"),
-            (TensorScope.Head, "Tensors of a head (--layer L --head H):"),
-            (TensorScope.Parameter, "Parameters (add .grad for the gradient):"),
-        })
-        {
-            text.Append('\n').Append(heading).Append('\n');
-            var table = new TextTable("name", "shape");
-            foreach (var entry in catalog.Where(e => e.Scope == scope))
+            var catalog = explorer.Catalog(run.CapturedEpochs[0]);
+            foreach (var (scope, heading) in new[]
             {
-                table.Add(entry.Name, entry.ShapeText);
+                (TensorScope.Sample, "Tensors of a sample:"),
+                (TensorScope.Layer, "Tensors of a layer (give the layer):"),
+                (TensorScope.Head, "Tensors of a head (give the layer and the head):"),
+                (TensorScope.Parameter, "Parameters (add .grad for the gradient):"),
+            })
+            {
+                blocks.Add(new TableBlock(
+                    ["name", "shape"],
+                    catalog.Where(e => e.Scope == scope).Select(e => (IReadOnlyList<Cell>)[e.Name, e.ShapeText]).ToList(),
+                    Title: heading,
+                    Flow: scope != TensorScope.Parameter));
             }
-
-            text.Append(table);
         }
 
-        return text.ToString();
+        return new Document($"Run {run.Name}", blocks);
     }
 }

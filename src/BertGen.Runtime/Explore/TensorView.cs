@@ -13,7 +13,7 @@ public sealed record TensorQuery(int Sample, int Epoch, string Name, int? Layer 
 /// <param name="Layer">The encoder layer, for a layer's or a head's tensor.</param>
 /// <param name="Head">The attention head, for a head's tensor.</param>
 /// <param name="Sample">The sample, for an activation (null for a parameter or gradient).</param>
-/// <param name="Epoch">The captured epoch.</param>
+/// <param name="Epoch">The captured epoch, or -1 for inputs as the run first masked them.</param>
 /// <param name="Shape">The tensor's shape for one sample, layer and head.</param>
 /// <param name="Config">The model's configuration.</param>
 public sealed record TensorSource(string Name, int? Layer, int? Head, int? Sample, int Epoch, long[] Shape, ModelConfig Config)
@@ -24,8 +24,18 @@ public sealed record TensorSource(string Name, int? Layer, int? Head, int? Sampl
         get
         {
             string what = Name + (Layer is { } l ? $", layer {l}" : "") + (Head is { } h ? $", head {h}" : "");
-            string where = Sample is { } s ? $"sample {s}, epoch {Epoch}" : $"epoch {Epoch}";
-            return $"{what} — {where} [{string.Join(", ", Shape)}]";
+            var where = new List<string>();
+            if (Sample is { } s)
+            {
+                where.Add($"sample {s}");
+            }
+
+            if (Epoch >= 0)
+            {
+                where.Add($"epoch {Epoch}");
+            }
+
+            return $"{what}{(where.Count > 0 ? " — " + string.Join(", ", where) : "")} [{string.Join(", ", Shape)}]";
         }
     }
 }
@@ -36,9 +46,6 @@ public sealed record TensorSource(string Name, int? Layer, int? Head, int? Sampl
 /// </summary>
 public sealed class TensorView
 {
-    /// <summary>Scores of [PAD] keys are set to -1e9 before the softmax; below this a value is shown as that constant.</summary>
-    public const float MaskedScore = -1e8f;
-
     private (float Min, float Max)? _range;
 
     /// <summary>A view of <paramref name="values"/> (row-major) with its labels.</summary>
@@ -88,6 +95,12 @@ public sealed class TensorView
     /// <summary>The value at <paramref name="row"/>, <paramref name="column"/>.</summary>
     public float this[int row, int column] => Values[(row * Columns) + column];
 
+    /// <summary>How the view's values are written with <paramref name="decimals"/> decimals: their shared scale, or whole numbers.</summary>
+    public NumberFormat Format(int decimals) => NumberFormat.For(Values, decimals, Integers);
+
+    /// <summary>The smallest and largest value, masked scores left out (the range of a heatmap's colours).</summary>
+    public (float Min, float Max) ValueRange => _range ??= Range();
+
     /// <summary>
     /// Where a value lies between the view's smallest and largest (0 to 1; light is high in a heatmap). Masked scores
     /// count as the smallest.
@@ -101,7 +114,7 @@ public sealed class TensorView
 
     private (float Min, float Max) Range()
     {
-        var real = Values.Where(v => v > MaskedScore).DefaultIfEmpty(0f).ToArray();
+        var real = Values.Where(v => v > NumberFormat.MaskedScore).DefaultIfEmpty(0f).ToArray();
         return (real.Min(), real.Max());
     }
 }

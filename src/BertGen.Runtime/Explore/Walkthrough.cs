@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using BertGen.Data;
-using BertGen.Formatting;
 
 namespace BertGen.Explore;
 
@@ -30,7 +29,13 @@ public sealed record NextPrediction(float NotNextLogit, float IsNextLogit, bool 
 /// softmax over the vocabulary, its top words, the argmax and the word it maps to, against the actual word; then the
 /// two IsNext logits, their max, its index and the Boolean, against the label.
 /// </summary>
-public sealed record Walkthrough(int Sample, int Epoch, string Input, IReadOnlyList<SlotPrediction> Slots, NextPrediction IsNext, Vocabulary Vocabulary)
+/// <param name="Sample">The sample.</param>
+/// <param name="Epoch">The captured epoch.</param>
+/// <param name="Input">The sample's input as the model read it, masks marked.</param>
+/// <param name="Slots">Each real masked slot's prediction.</param>
+/// <param name="IsNext">The IsNext prediction.</param>
+/// <param name="Vocabulary">The run's vocabulary.</param>
+public sealed record Walkthrough(int Sample, int Epoch, IReadOnlyList<MarkedToken> Input, IReadOnlyList<SlotPrediction> Slots, NextPrediction IsNext, Vocabulary Vocabulary)
 {
     /// <summary>Words shown per masked slot.</summary>
     public const int TopCount = 5;
@@ -40,9 +45,10 @@ public sealed record Walkthrough(int Sample, int Epoch, string Input, IReadOnlyL
     {
         var run = explorer.Run;
         var capture = run.Capture(epoch);
-        string input = string.Join(' ', explorer.Tokens(sample, epoch));
+        explorer.Tokens(sample, epoch); // checks the sample
         var positions = capture.Input("masked_positions", sample);
         var tokens = capture.Input("masked_tokens", sample);
+        var input = MaskedInput.Of(capture.Input("input_ids", sample), positions, tokens, run.Vocabulary);
         var probs = capture.Activation("probs_lm", -1, sample);
         var predicted = capture.Activation("pred_lm", -1, sample);
         int vocab = run.Vocabulary.Count;
@@ -64,35 +70,30 @@ public sealed record Walkthrough(int Sample, int Epoch, string Input, IReadOnlyL
         return new Walkthrough(sample, epoch, input, slots, isNext, run.Vocabulary);
     }
 
-    /// <summary>The walk as text.</summary>
-    public string ToText(int decimals = 4)
+    /// <summary>The walk as a document's blocks: the input, each slot's top words and argmax, the IsNext decision.</summary>
+    public IReadOnlyList<Block> ToBlocks(int decimals = 4)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"Sample {Sample} at epoch {Epoch}: {Input}\n");
+        var format = new NumberFormat(0, decimals, false);
+        var blocks = new List<Block>
+        {
+            new TableBlock(["sample", "epoch", "input"], [[Sample.ToString(CultureInfo.InvariantCulture), Epoch.ToString(CultureInfo.InvariantCulture), new Cell(Input)]]),
+        };
         foreach (var slot in Slots)
         {
-            text.Append('\n');
-            text.Append(CultureInfo.InvariantCulture, $"Masked word {slot.Slot} at position {slot.Position}: softmax(logits_lm) over {Vocabulary.Count} words, top {slot.Top.Count}\n");
-            var table = new TextTable("rank", "id", "word", "probability");
-            int rank = 1;
-            foreach (var (id, p) in slot.Top)
-            {
-                table.Add((rank++).ToString(CultureInfo.InvariantCulture), id.ToString(CultureInfo.InvariantCulture), Vocabulary[id], TensorText.Number(p, decimals));
-            }
-
-            text.Append(Indent(table.ToString()));
-            text.Append(CultureInfo.InvariantCulture,
-                $"  argmax = {slot.PredictedId} -> \"{Vocabulary[slot.PredictedId]}\"; actual {slot.ActualId} \"{Vocabulary[slot.ActualId]}\": {(slot.Right ? "right" : "wrong")}\n");
+            blocks.Add(new TableBlock(
+                ["rank", "id", "word", "probability"],
+                slot.Top.Select((t, rank) => (IReadOnlyList<Cell>)
+                    [(rank + 1).ToString(CultureInfo.InvariantCulture), t.Id.ToString(CultureInfo.InvariantCulture), Vocabulary[t.Id], format.Format(t.Probability)]).ToList(),
+                Title: $"Masked word {slot.Slot} at position {slot.Position}: softmax(logits_lm) over {Vocabulary.Count} words, top {slot.Top.Count}"));
+            blocks.Add(new TextBlock(
+                $"argmax = {slot.PredictedId} -> \"{Vocabulary[slot.PredictedId]}\"; actual {slot.ActualId} \"{Vocabulary[slot.ActualId]}\": {(slot.Right ? "right" : "wrong")}"));
         }
 
         var n = IsNext;
-        text.Append('\n');
-        text.Append(CultureInfo.InvariantCulture,
-            $"IsNext: logits_clsf = [NotNext {TensorText.Number(n.NotNextLogit, 2)}, IsNext {TensorText.Number(n.IsNextLogit, 2)}]\n");
-        text.Append(CultureInfo.InvariantCulture,
-            $"  max = {TensorText.Number(n.Max, 2)} at index {n.Index} -> IsNext = {(n.Predicted ? "True" : "False")}; actual {(n.Actual ? "True" : "False")}: {(n.Right ? "right" : "wrong")}\n");
-        return text.ToString();
+        var logits = new NumberFormat(0, 2, false);
+        blocks.Add(new TextBlock($"IsNext: logits_clsf = [NotNext {logits.Format(n.NotNextLogit)}, IsNext {logits.Format(n.IsNextLogit)}]"));
+        blocks.Add(new TextBlock(
+            $"max = {logits.Format(n.Max)} at index {n.Index} -> IsNext = {(n.Predicted ? "True" : "False")}; actual {(n.Actual ? "True" : "False")}: {(n.Right ? "right" : "wrong")}"));
+        return blocks;
     }
-
-    private static string Indent(string block) => string.Concat(block.Split('\n').Select(l => l.Length == 0 ? string.Empty : "  " + l + "\n"));
 }

@@ -1,3 +1,4 @@
+using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Explore;
@@ -74,6 +75,45 @@ public sealed class Predictor
     public PairPrediction Predict(string first, string second)
     {
         var c = Model.Config;
+        var (sample, masks) = Run(first, second);
+        var ids = sample.InputIds.TakeWhile(id => id != Vocabulary.Pad).ToArray();
+        var probs = Model.Activations["probs_lm"].Of<float>(_activations).ToArray();
+        var logits = Model.Activations["logits_lm"].Of<float>(_activations).ToArray();
+        var results = new List<MaskPrediction>();
+        for (int m = 0; m < masks.Length; m++)
+        {
+            int at = m * c.VocabSize;
+            var top = Enumerable.Range(0, c.VocabSize)
+                .Select(id => (Id: id, Probability: probs[at + id], Logit: logits[at + id]))
+                .OrderByDescending(x => x.Probability).ThenBy(x => x.Id).Take(TopCount).ToList();
+            results.Add(new MaskPrediction(masks[m], top));
+        }
+
+        var clsf = Model.Activations["logits_clsf"].Of<float>(_activations);
+        float isNext = Model.Activations["probs_clsf"].Of<float>(_activations)[1];
+        return new PairPrediction(Vocabulary.Decode(ids), results, clsf[0], clsf[1], isNext);
+    }
+
+    /// <summary>
+    /// Runs the pair through the model and records the pass as a capture of <paramref name="epoch"/> (its activations,
+    /// inputs and the weights; no gradients, as there is no label to learn from), for the explorer to show.
+    /// </summary>
+    /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>
+    public CaptureStore Record(string first, string second, int epoch)
+    {
+        var (sample, _) = Run(first, second);
+        var store = new CaptureStore($"{Source}, a new pair", Model.Config, Vocabulary, [sample], null, () => []);
+        store.Add(
+            epoch,
+            CaptureRecorder.Tensors(Model, [_batch], _ => _activations, _parameters, gradients: null),
+            CaptureRecorder.Metadata(Model, epoch, 1, metrics: null));
+        return store;
+    }
+
+    /// <summary>Encodes the pair, [MASK]s as masked slots, and runs the forward pass into the activations.</summary>
+    private (EncodedSample Sample, int[] Masks) Run(string first, string second)
+    {
+        var c = Model.Config;
         var ids = new List<int> { Vocabulary.Cls };
         ids.AddRange(Encode(first, "first"));
         ids.Add(Vocabulary.Sep);
@@ -103,25 +143,11 @@ public sealed class Predictor
         var tokens = new int[c.MaxPred];
         masks.CopyTo(positions, 0);
         Array.Fill(tokens, Vocabulary.Mask, 0, masks.Length); // any word but [PAD]: marks the slot as real
-        _batch.Load([new EncodedSample(first + " " + second, Vocabulary.Decode(input), input, segments, positions, tokens, false)]);
-
+        var sample = new EncodedSample(first + " " + second, Vocabulary.Decode(input), input, segments, positions, tokens, false);
+        _batch.Load([sample]);
         Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
         Model.Loss<float>(_batch, _activations);
-        var probs = Model.Activations["probs_lm"].Of<float>(_activations).ToArray();
-        var logits = Model.Activations["logits_lm"].Of<float>(_activations).ToArray();
-        var results = new List<MaskPrediction>();
-        for (int m = 0; m < masks.Length; m++)
-        {
-            int at = m * c.VocabSize;
-            var top = Enumerable.Range(0, c.VocabSize)
-                .Select(id => (Id: id, Probability: probs[at + id], Logit: logits[at + id]))
-                .OrderByDescending(x => x.Probability).ThenBy(x => x.Id).Take(TopCount).ToList();
-            results.Add(new MaskPrediction(masks[m], top));
-        }
-
-        var clsf = Model.Activations["logits_clsf"].Of<float>(_activations);
-        float isNext = Model.Activations["probs_clsf"].Of<float>(_activations)[1];
-        return new PairPrediction(Vocabulary.Decode(ids.ToArray()), results, clsf[0], clsf[1], isNext);
+        return (sample, masks);
     }
 
     private IEnumerable<int> Encode(string sentence, string which)

@@ -252,7 +252,7 @@ public sealed class TrainingRun
             recorder.WriteEvaluated(_options.Epochs, final);
         }
 
-        var predictions = SamplePrediction.FromTrainer(Trainer, Data.Samples);
+        var predictions = SamplePrediction.FromTrainer(Trainer, Data.Samples, Data.Vocabulary);
         if (!SaveCheckpoint(Trainer.Epoch))
         {
             return Stopped(TrainingOutcome.Diverged, first, Trainer.Epoch, elapsed);

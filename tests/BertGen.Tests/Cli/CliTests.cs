@@ -18,7 +18,9 @@ public sealed class CliTests
         Assert.Contains("Training TinyBert (2 layers, 5 heads of 4, dModel 7, dFF 28, vocabulary 42) on 6 sentence pairs for 40 epochs.", output);
         Assert.Contains("epoch    40/40  loss ", output);
         Assert.Contains("sample  masked input", output);
-        Assert.Contains("IsNext predicted", output);
+        Assert.Matches(@"IsNext\s+IsNext\n\s+predicted\s+actual\n", output); // the summary's headers wrap to fit 80 columns
+        var table = output[output.IndexOf("sample  masked input", StringComparison.Ordinal)..output.IndexOf("Masked words right", StringComparison.Ordinal)];
+        Assert.All(table.TrimEnd('\n').Split('\n'), line => Assert.True(line.Length <= 80, line));
         Assert.Matches(@"Trained 40 epochs \(40 steps\) in [0-9.]+ s: [0-9.]+ µs per step\.", output);
         Assert.True(File.Exists(Path.Combine(temp["run"], "checkpoints", "epoch-000040.safetensors")));
     }
@@ -62,7 +64,9 @@ public sealed class CliTests
         var (code, _, error) = Run("--corpus", corpus, "--out", temp["run"]);
 
         Assert.Equal(2, code);
-        Assert.Equal($"bertgen: {corpus}:2: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), found 2.", error.TrimEnd());
+        Assert.Equal(
+            $"bertgen: {corpus}:2: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), and optionally a fourth with the words to mask, found 2.",
+            error.TrimEnd());
         Assert.False(Directory.Exists(temp["run"]));
     }
 

@@ -22,12 +22,20 @@ public sealed class CorpusTests
         var pairs = Corpus.Parse("# pairs\n\nA b. | C d. | IsNext\n  e f | g h | notnext  \n", "c.txt");
 
         Assert.Equal(2, pairs.Count);
-        Assert.Equal(new SentencePair("A b.", "C d.", true, 3), pairs[0]);
-        Assert.Equal(new SentencePair("e f", "g h", false, 4), pairs[1]);
+        Assert.Equal(("A b.", "C d.", true, 3), (pairs[0].First, pairs[0].Second, pairs[0].IsNext, pairs[0].Line));
+        Assert.Equal(("e f", "g h", false, 4), (pairs[1].First, pairs[1].Second, pairs[1].IsNext, pairs[1].Line));
     }
 
     [Theory]
     [InlineData("a b | c d\n", "c.txt:1: expected 3 fields")]
+    [InlineData("a b | c d | IsNext | a | b\n", "c.txt:1: expected 3 fields separated by '|' (first sentence | second sentence | IsNext or NotNext), and optionally a fourth with the words to mask, found 5.")]
+    [InlineData("the cat | sat | IsNext | dog\n", "c.txt:1: the pin 'dog' is not a word of the pair; pins name words of the two sentences, such as 'the'.")]
+    [InlineData("# x\nthe cat | sat | IsNext | [SEP]\n", "c.txt:2: the pin '[sep]' is the special token [SEP]; pin words of the two sentences, such as 'the'.")]
+    [InlineData("the cat | sat | IsNext | [mask]\n", "c.txt:1: the pin '[mask]' is the special token [MASK]")]
+    [InlineData("the cat | sat | IsNext | the cat\n", "c.txt:1: the pin 'the cat' is not one word")]
+    [InlineData("the cat | sat | IsNext | cat, cat\n", "c.txt:1: 'cat' is pinned 2 times, but the pair holds it 1 time(s).")]
+    [InlineData("the cat | sat | IsNext |  \n", "c.txt:1: the fourth field is empty")]
+    [InlineData("the cat | sat | IsNext | cat,\n", "c.txt:1: the pin '' is not one word")]
     [InlineData("# x\na b | c d | maybe\n", "c.txt:2: the label is 'maybe'; write IsNext or NotNext")]
     [InlineData("a b | c d | IsNext\n . | c d | IsNext\n", "c.txt:2: the first sentence has no words")]
     [InlineData("a | ?! | NotNext\n", "c.txt:1: the second sentence has no words")]
@@ -36,6 +44,25 @@ public sealed class CorpusTests
     {
         var e = Assert.Throws<InputException>(() => Corpus.Parse(text, "c.txt"));
         Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
+    public void The_default_corpus_pins_the_articles_words()
+    {
+        Assert.Equal(
+            [["cat", "chase"], ["buy", "go"], ["milk", "shop"], ["mouse", "fast"], ["sun", "stars"], ["night", "hill"]],
+            Corpus.Default.Select(p => p.Pins!.ToArray()));
+    }
+
+    [Fact]
+    public void Pins_are_read_in_any_case_and_written_back_as_a_fourth_field()
+    {
+        var pairs = Corpus.Parse("The Cat sat. | On the mat. | IsNext | Cat, MAT\nA b. | C d. | NotNext\n", "c.txt");
+
+        Assert.Equal(["cat", "mat"], pairs[0].Pins);
+        Assert.Null(pairs[1].Pins);
+        var again = Corpus.Parse(Corpus.Format(pairs), "again");
+        Assert.Equal(pairs.Select(p => (p.First, p.Second, p.IsNext, string.Join(",", p.Pins ?? []))), again.Select(p => (p.First, p.Second, p.IsNext, string.Join(",", p.Pins ?? []))));
     }
 
     [Fact]

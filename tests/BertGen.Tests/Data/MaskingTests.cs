@@ -84,11 +84,75 @@ public sealed class MaskingTests
     [Fact]
     public void The_same_seed_masks_the_same_way()
     {
-        var a = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(42)).Samples;
-        var b = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(42)).Samples;
-        var c = TrainingData.Create(Corpus.Default, "d", 14, 2, new SeededRandom(43)).Samples;
+        var unpinned = Corpus.Default.Select(p => p with { Pins = null }).ToList();
+        var a = TrainingData.Create(unpinned, "d", 14, 2, new SeededRandom(42)).Samples;
+        var b = TrainingData.Create(unpinned, "d", 14, 2, new SeededRandom(42)).Samples;
+        var c = TrainingData.Create(unpinned, "d", 14, 2, new SeededRandom(43)).Samples;
 
         Assert.Equal(a.Select(s => s.MaskedText), b.Select(s => s.MaskedText));
         Assert.NotEqual(a.Select(s => s.MaskedText), c.Select(s => s.MaskedText));
+    }
+
+    [Fact]
+    public void The_default_corpus_masks_the_articles_words()
+    {
+        var data = TrainingData.Create(Corpus.Default, "default", 14, 2, new SeededRandom(1));
+
+        // Figures 6, 8 and 17 (the first four samples) and Figure 1 (the fifth).
+        Assert.Equal(
+            [
+                "[CLS] the [MASK] chased the mouse [SEP] it was a fast [MASK] [SEP] [PAD]",
+                "[CLS] i need to [MASK] milk [SEP] please [MASK] to the store [SEP] [PAD]",
+                "[CLS] buy me some [MASK] [SEP] please visit the [MASK] [SEP] [PAD] [PAD] [PAD]",
+                "[CLS] the [MASK] ran quickly [SEP] it was too [MASK] [SEP] [PAD] [PAD] [PAD]",
+                "[CLS] the [MASK] is hot [SEP] the [MASK] are bright [SEP] [PAD] [PAD] [PAD]",
+                "[CLS] the stars shine at [MASK] [SEP] we see them from the [MASK] [SEP]",
+            ],
+            data.Samples.Select(s => s.MaskedText));
+        Assert.Equal(
+            ["cat chase", "buy go", "milk shop", "mouse fast", "sun stars", "night hill"],
+            data.Samples.Select(s => string.Join(' ', s.MaskedTokens.Select(t => data.Vocabulary[t]))));
+    }
+
+    [Fact]
+    public void Pinned_words_are_always_masked_whatever_the_seed_and_unpinned_pairs_are_drawn()
+    {
+        var pairs = Corpus.Parse("the cat sat on the mat | it was the cat | IsNext | the, cat, the\na b c d e f | g h i j | NotNext\n", "t");
+        var seen = new HashSet<string>();
+        for (ulong seed = 1; seed <= 30; seed++)
+        {
+            var samples = TrainingData.Create(pairs, "t", maxLen: 16, maxPred: 3, new SeededRandom(seed)).Samples;
+            Assert.Equal("[CLS] [MASK] [MASK] sat on [MASK] mat [SEP] it was the cat [SEP] [PAD] [PAD] [PAD]", samples[0].MaskedText);
+            Assert.Equal([1, 2, 5], samples[0].MaskedPositions);
+            seen.Add(samples[1].MaskedText);
+        }
+
+        Assert.True(seen.Count > 5, "the unpinned pair is masked at random");
+    }
+
+    [Fact]
+    public void Pins_stay_pinned_under_dynamic_masking()
+    {
+        var pairs = Corpus.Parse("the cat sat | on the mat | IsNext | mat\na b c d e f | g h i j | NotNext\n", "t");
+        var data = TrainingData.Create(pairs, "t", maxLen: 16, maxPred: 2, new SeededRandom(3));
+        var random = new SeededRandom(4);
+        var unpinned = new HashSet<string>();
+        for (int epoch = 0; epoch < 20; epoch++)
+        {
+            data.Remask(random);
+            Assert.Equal("[CLS] the cat sat [SEP] on the [MASK] [SEP] [PAD] [PAD] [PAD] [PAD] [PAD] [PAD] [PAD]", data.Samples[0].MaskedText);
+            unpinned.Add(data.Samples[1].MaskedText);
+        }
+
+        Assert.True(unpinned.Count > 3);
+    }
+
+    [Fact]
+    public void More_pins_than_maxPred_is_an_error_naming_the_line()
+    {
+        var pairs = Corpus.Parse("# pins\nthe cat sat | on the mat | IsNext | cat, sat, mat\n", "p.txt");
+
+        var e = Assert.Throws<InputException>(() => TrainingData.Create(pairs, "p.txt", maxLen: 14, maxPred: 2, new SeededRandom(1)));
+        Assert.Equal("p.txt:2: the pair pins 3 words, but the model masks at most 2 per sample (maxPred in bertgen.json).", e.Message);
     }
 }

@@ -1,5 +1,4 @@
 using BertGen.Explore;
-using BertGen.Runs;
 using BertGen.Testing;
 using BertGen.Tests.Support;
 
@@ -9,7 +8,8 @@ namespace BertGen.Tests.Explore;
 /// Tensor values of the default run approved as snapshots (tests/BertGen.Tests/Explore/__snapshots__) through
 /// BertGen.Testing: full float precision, token labels, compared within the harness's default tolerance (1e-6 +
 /// 1e-5 x |expected| per cell), so a change to a kernel, the initialisation or the masking beyond rounding shows as a
-/// failure that names the cells, and an arithmetic change within float rounding does not flip a digit.
+/// failure that names the cells, and an arithmetic change within float rounding does not flip a digit. The figures'
+/// text, the summary of Figure 17 included, is approved in <see cref="FigureTests"/>.
 /// </summary>
 [Collection(DefaultRunCollection.Name)]
 public sealed class SnapshotTests(DefaultRunFixture run)
@@ -29,8 +29,4 @@ public sealed class SnapshotTests(DefaultRunFixture run)
         TensorSnapshot.Match(
             Enumerable.Range(0, 6).SelectMany(s => new[] { run.Explorer.Tensor(new TensorQuery(s, 10, "logits_lm")), run.Explorer.Tensor(new TensorQuery(s, 10, "logits_clsf")) }),
             "logits-every-sample-epoch-10");
-
-    [Fact]
-    public void Summary_table_after_5000_epochs() =>
-        TensorSnapshot.MatchText(SamplePrediction.Table(run.Result.Predictions, run.Vocabulary).ToString(), "summary-table-epoch-5000");
 }

@@ -17,7 +17,12 @@ public sealed class TrainingRunTests
         Assert.Equal(5000, run.Metrics.Count);
         Assert.Equal(1.0, result.Final.MlmAccuracy);
         Assert.Equal(1.0, result.Final.NspAccuracy);
-        Assert.All(result.Predictions, p => Assert.True(p.AllCorrect, $"sample {p.Sample}: {p.MaskedText}"));
+        Assert.All(result.Predictions, p => Assert.True(p.AllCorrect, $"sample {p.Sample}: {MaskedInput.Plain(p.Input)}"));
+        // The article's Figure 17: its words, every one predicted right.
+        Assert.Equal(
+            ["cat chase", "buy go", "milk shop", "mouse fast", "sun stars", "night hill"],
+            result.Predictions.Select(p => string.Join(' ', p.PredictedIds.Select(id => run.Data.Vocabulary[id]))));
+        Assert.Equal([false, false, true, false, false, true], result.Predictions.Select(p => p.PredictedIsNext));
         Assert.True(run.Metrics[^1].Loss < run.Metrics[0].Loss / 100, "the loss falls by two orders of magnitude");
     }
 
