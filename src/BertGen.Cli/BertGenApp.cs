@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Reflection;
 using BertGen.Cli.Rendering;
 
@@ -17,8 +18,11 @@ namespace BertGen.Cli;
 /// </example>
 public static class BertGenApp
 {
-    /// <summary>Exit code for a bad argument, corpus, checkpoint or run folder.</summary>
+    /// <summary>Exit code for a bad argument, corpus, checkpoint or run folder, or a run folder in use.</summary>
     public const int InputError = 2;
+
+    /// <summary>Exit code for a file that cannot be read or written (a full disk, a folder that refuses) or too little memory.</summary>
+    public const int ResourceError = 4;
 
     /// <summary>
     /// Runs the command <paramref name="args"/> name for the models of the program's own project (those the generator
@@ -49,11 +53,8 @@ public static class BertGenApp
             Description = $"The model to train, when the program holds several ({string.Join(", ", models.Select(m => m.Name))}); a run's own commands use the run's model.",
             Recursive = true,
         };
-        var width = new Option<int?>("--width")
-        {
-            Description = $"Columns to fit tables and heatmaps to (at least {Rendering.Terminal.MinWidth}). Default: the terminal's width, else COLUMNS, else 80.",
-            Recursive = true,
-        };
+        var width = OptionParsers.OptionalInt("--width", "Columns to fit tables and heatmaps to. Default: the terminal's width, else COLUMNS, else 80", Rendering.Terminal.MinWidth, 10_000, "80");
+        width.Recursive = true;
         var choice = new ModelChoice(models, () => parsed?.GetValue(model));
         var root = new RootCommand(Describe(models, program));
         root.Options.Add(color);
@@ -69,15 +70,19 @@ public static class BertGenApp
         root.Subcommands.Add(ReportCommand.Create(output));
 
         parsed = root.Parse(args);
-        Rendering.Terminal Terminal() => terminal ??= Rendering.Terminal.For(output, parsed?.GetValue(color) ?? "auto", parsed?.GetValue(width));
+        Rendering.Terminal Terminal() => terminal ??= Rendering.Terminal.For(output, error, parsed?.GetValue(color) ?? "auto", parsed?.GetValue(width));
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"{program}: {parsed.Errors[0].Message} (see '{program} --help')");
             return InputError;
         }
 
+        var culture = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         try
         {
+            // Numbers read and written the same on every machine, whatever its culture.
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (InputException e)
@@ -93,12 +98,21 @@ public static class BertGenApp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"{program}: {e.Message}");
-            return 1;
+            return ResourceError;
+        }
+        catch (OutOfMemoryException)
+        {
+            error.WriteLine($"{program}: there is not enough memory for this model and corpus; nothing of the run was left half-made.");
+            return ResourceError;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("BERTGEN_DEBUG") is null)
         {
             error.WriteLine($"{program}: unexpected {e.GetType().Name}: {e.Message} (set BERTGEN_DEBUG=1 to see where)");
             return 1;
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = culture;
         }
     }
 

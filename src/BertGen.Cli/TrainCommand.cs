@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using BertGen.Cli.Rendering;
 using BertGen.Data;
 using BertGen.Explore;
 using BertGen.Runs;
 using BertGen.Training;
-using BertGen.Cli.Rendering;
 using Spectre.Console;
 
 namespace BertGen.Cli;
@@ -12,28 +12,36 @@ namespace BertGen.Cli;
 /// <summary><c>bertgen train</c>: trains, shows the loss as it goes, then prints the predictions (the article's Figure 17).</summary>
 internal static class TrainCommand
 {
+    /// <summary>Predictions shown at the end of training; the totals count every sample.</summary>
+    private const int ShownPredictions = 20;
+
     /// <summary>Adds the training options and action to <paramref name="command"/>.</summary>
     public static void Configure(Command command, ModelChoice models, Func<Terminal> terminal, string program)
     {
         var defaults = new TrainingOptions();
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
-        var lr = new Option<double>("--lr") { Description = "Adam's learning rate.", DefaultValueFactory = _ => defaults.Adam.LearningRate };
-        var seed = new Option<ulong>("--seed") { Description = "Seeds the initial weights and the masks.", DefaultValueFactory = _ => defaults.Seed };
-        var corpus = new Option<string?>("--corpus") { Description = "A corpus file: one 'first sentence | second sentence | IsNext or NotNext' per line. Default: the article's six pairs." };
+        var epochs = OptionParsers.Int("--epochs", "Epochs to train", defaults.Epochs, 0, TrainingOptions.MaxEpochs);
+        var lr = OptionParsers.Positive("--lr", "Adam's learning rate", defaults.Adam.LearningRate);
+        var seed = OptionParsers.Seed("--seed", "Seeds the initial weights and the masks", defaults.Seed);
+        var corpus = new Option<string?>("--corpus") { Description = "A corpus file: one 'first sentence | second sentence | IsNext or NotNext [| words to mask]' per line. Default: the article's six pairs." };
         var output_ = new Option<string?>("--out") { Description = "The run folder to create. Default: a new folder under runs/." };
-        var dynamic = new Option<bool>("--dynamic-masking") { Description = "Draw new masks every epoch instead of training on one fixed masking." };
-        var saveEvery = new Option<int>("--save-every") { Description = "Also write a checkpoint every N epochs (0: only the first and the last).", DefaultValueFactory = _ => defaults.SaveEvery };
+        var dynamic = new Option<bool>("--dynamic-masking") { Description = "Draw new masks every epoch (pinned words stay pinned) instead of training on one masking." };
+        var saveEvery = OptionParsers.Int("--save-every", "Also write a checkpoint every N epochs; 0: only the first and the last", defaults.SaveEvery, 0, int.MaxValue);
         var captureEpochs = new Option<int[]>("--capture-epochs") { Description = "Capture every tensor at these epochs, e.g. 0,1,10,100,1000,5000. Default: 0, 1, 3, 10, 30, ... and the last.", CustomParser = ParseEpochs };
-        var captureEvery = new Option<int>("--capture-every") { Description = "Capture every N epochs (with epoch 0 and the last)." };
-        var threads = new Option<int>("--threads") { Description = "Threads sharing each batch; 0 for every core. Results are reproducible for a given count.", DefaultValueFactory = _ => 1 };
+        var captureEvery = OptionParsers.Int("--capture-every", "Capture every N epochs (with epoch 0 and the last); 0: none besides --capture-epochs", 0, 0, int.MaxValue);
+        var captureSamples = OptionParsers.OptionalInt("--capture-samples", "Samples a capture holds, the first N. Default: as many as 64 MB of activations holds", 1, int.MaxValue, "6");
+        var threads = OptionParsers.Int("--threads", "Threads sharing each batch; 0 for every core. Results are reproducible for a given count", 1, 0, TrainingOptions.MaxThreads);
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its newest checkpoint, up to --epochs in all." };
-        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery, threads, resume })
+        foreach (var option in new Option[] { epochs, lr, seed, corpus, output_, dynamic, saveEvery, captureEpochs, captureEvery, captureSamples, threads, resume })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parsed =>
         {
+            // Ctrl+C from the first moment: a signal while the run starts stops it after its first epoch, saved.
+            var output = terminal();
+            using var stop = new InterruptSignal(output.Output);
+            TrainingRun run;
             if (parsed.GetValue(resume) is { } path)
             {
                 var fixedByRun = new Option[] { lr, seed, corpus, output_, dynamic }.FirstOrDefault(o => Given(parsed, o));
@@ -43,34 +51,41 @@ internal static class TrainCommand
                 }
 
                 var definition = models.ForRun(RunArchive.Open(path).Config.Name);
-                var resumed = TrainingRun.Resume(definition, path, new ResumeOptions
+                run = TrainingRun.Resume(definition, path, new ResumeOptions
                 {
                     Epochs = Given(parsed, epochs) ? parsed.GetValue(epochs) : null,
                     SaveEvery = parsed.GetValue(saveEvery),
                     CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
                     CaptureEvery = parsed.GetValue(captureEvery),
+                    CaptureSamples = parsed.GetValue(captureSamples),
                     Threads = Threads(parsed.GetValue(threads)),
                 });
-                return Train(resumed, terminal(), program);
+            }
+            else
+            {
+                var options = defaults with
+                {
+                    Epochs = parsed.GetValue(epochs),
+                    Adam = defaults.Adam with { LearningRate = parsed.GetValue(lr) },
+                    Seed = parsed.GetValue(seed),
+                    DynamicMasking = parsed.GetValue(dynamic),
+                    SaveEvery = parsed.GetValue(saveEvery),
+                    CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
+                    CaptureEvery = parsed.GetValue(captureEvery),
+                    CaptureSamples = parsed.GetValue(captureSamples),
+                    Threads = Threads(parsed.GetValue(threads)),
+                };
+                var model = models.ForTraining();
+                string? corpusPath = parsed.GetValue(corpus);
+                var pairs = corpusPath is null ? Corpus.Default : Corpus.Load(corpusPath);
+                string folder = parsed.GetValue(output_) ?? RunFolder.DefaultPath();
+                run = TrainingRun.Start(model, pairs, options, folder, corpusPath ?? TrainingRun.DefaultCorpusName);
             }
 
-            var options = defaults with
+            using (run)
             {
-                Epochs = parsed.GetValue(epochs),
-                Adam = defaults.Adam with { LearningRate = parsed.GetValue(lr) },
-                Seed = parsed.GetValue(seed),
-                DynamicMasking = parsed.GetValue(dynamic),
-                SaveEvery = parsed.GetValue(saveEvery),
-                CaptureEpochs = Given(parsed, captureEpochs) ? parsed.GetValue(captureEpochs) : null,
-                CaptureEvery = parsed.GetValue(captureEvery),
-                Threads = Threads(parsed.GetValue(threads)),
-            };
-            var model = models.ForTraining();
-            string? corpusPath = parsed.GetValue(corpus);
-            var pairs = corpusPath is null ? Corpus.Default : Corpus.Load(corpusPath);
-            string folder = parsed.GetValue(output_) ?? RunFolder.DefaultPath();
-            var run = TrainingRun.Start(model, pairs, options, folder, corpusPath ?? TrainingRun.DefaultCorpusName);
-            return Train(run, terminal(), program);
+                return Train(run, output, program, stop);
+            }
         });
     }
 
@@ -97,22 +112,33 @@ internal static class TrainCommand
         return epochs.ToArray();
     }
 
-    private static int Train(TrainingRun run, Terminal terminal, string program)
+    private static int Train(TrainingRun run, Terminal terminal, string program, InterruptSignal stop)
     {
         var output = terminal.Output;
         var console = terminal.Console;
         var folder = run.Folder!;
         var c = run.Model.Config;
-        int epochs = run.Options.Epochs;
+        var o = run.Options;
+        int epochs = o.Epochs;
         output.WriteLine($"Training {c.Name} ({c.Layers} layers, {c.Heads} heads of {c.DK}, dModel {c.DModel}, dFF {c.DFF}, vocabulary {c.VocabSize}) " +
             $"on {run.Data.Samples.Count} sentence pairs " + (run.Trainer.Epoch == 0 ? $"for {epochs} epochs." : $"from epoch {run.Trainer.Epoch} to {epochs}."));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Settings: learning rate {o.Adam.LearningRate:R} (Adam, betas {o.Adam.Beta1:R} and {o.Adam.Beta2:R}, epsilon {o.Adam.Epsilon:R}), seed {o.Seed}, " +
+            $"{run.Trainer.Batches.Count} batch{(run.Trainer.Batches.Count == 1 ? "" : "es")} of up to {c.BatchSize}, {run.Trainer.Threads} thread{(run.Trainer.Threads == 1 ? "" : "s")}, " +
+            $"{(o.DynamicMasking ? "new masks every epoch" : "one masking")}, " +
+            $"{(o.SaveEvery > 0 ? $"a checkpoint every {o.SaveEvery} epochs" : "checkpoints at the start and the end")}."));
         output.WriteLine($"Run folder: {Display(folder.Path)}");
-        output.WriteLine(run.CaptureEpochs.Count == 0 ? "Capturing no epochs." : $"Capturing epochs {string.Join(", ", run.CaptureEpochs)}.");
+        output.WriteLine(run.CaptureEpochs.Count == 0
+            ? "Capturing no epochs."
+            : $"Capturing epochs {string.Join(", ", run.CaptureEpochs)}" + (run.CaptureSamples < run.Data.Samples.Count ? $", samples 0 to {run.CaptureSamples - 1}." : "."));
 
-        using var stop = new InterruptSignal(output);
         var result = console.Profile.Capabilities.Interactive
             ? TrainWithProgressBar(run, epochs, console, stop.Token)
             : TrainWithLogLines(run, epochs, output, stop.Token);
+        foreach (var problem in result.Problems.Take(result.Outcome == TrainingOutcome.WriteFailed ? result.Problems.Count - 1 : result.Problems.Count))
+        {
+            terminal.Error.WriteLine($"{program}: warning: {problem}.");
+        }
 
         switch (result.Outcome)
         {
@@ -123,28 +149,38 @@ internal static class TrainCommand
             case TrainingOutcome.Diverged:
                 throw new TrainingDivergedException(
                     $"the loss is not finite at epoch {result.LastEpoch} ({result.Final.Loss.ToString(CultureInfo.InvariantCulture)}); training stopped. " +
-                    $"The last good checkpoint is {Display(result.Checkpoint!)}; try a smaller --lr.");
+                    (result.Checkpoint is { } good
+                        ? $"The last good checkpoint is {Display(good)} (those of the weights that diverged are set aside as *.diverged.safetensors); try a smaller --lr."
+                        : "No checkpoint of good weights was saved; try a smaller --lr."));
+            case TrainingOutcome.WriteFailed:
+                throw new IOException(
+                    $"{result.Problems[^1]}; training stopped. The newest checkpoint is {(result.Checkpoint is { } saved ? Display(saved) : "none")}; " +
+                    $"free some space, then resume with: {program} train --resume {Display(folder.Path)} --epochs {epochs}");
         }
 
         output.WriteLine();
-        terminal.Write(terminal.Renderer().Table(Figures.Summary(result.Predictions, run.Data.Vocabulary)));
-        if (!terminal.Color && result.Predictions.Any(p => MaskedInput.HasPlainMarks(p.Input)))
+        var shown = result.Predictions.Take(ShownPredictions).ToList();
+        terminal.Write(terminal.Renderer().Table(Figures.Summary(shown, run.Data.Vocabulary)));
+        if (run.Data.Samples.Count > shown.Count)
+        {
+            output.WriteLine($"(the first {shown.Count} of {run.Data.Samples.Count} samples; 'explore --figure 17' shows the captured ones)");
+        }
+
+        if (!terminal.Color && shown.Any(p => MaskedInput.HasPlainMarks(p.Input)))
         {
             output.WriteLine(MaskedInput.Legend);
         }
 
-        int words = result.Predictions.Sum(p => p.ActualIds.Length);
-        int wordsRight = result.Predictions.Sum(p => p.PredictedIds.Zip(p.ActualIds).Count(x => x.First == x.Second));
-        int flagsRight = result.Predictions.Count(p => p.PredictedIsNext == p.ActualIsNext);
+        var n = result.FinalCounts;
         output.WriteLine();
-        output.WriteLine($"Masked words right: {wordsRight}/{words}. IsNext right: {flagsRight}/{result.Predictions.Count}. Loss {result.Final.Loss.ToString("F4", CultureInfo.InvariantCulture)}.");
+        output.WriteLine($"Masked words right: {n.MlmCorrect}/{n.MlmCount}. IsNext right: {n.NspCorrect}/{n.NspCount}. Loss {result.Final.Loss.ToString("F4", CultureInfo.InvariantCulture)}.");
         output.WriteLine(result.Steps == 0
             ? "Trained 0 epochs: the weights are those the run started from."
             : string.Create(
                 CultureInfo.InvariantCulture,
                 $"Trained {result.Epochs} epochs ({result.Steps} steps) in {result.Elapsed.TotalSeconds:F3} s: {result.MicrosecondsPerStep:F1} µs per step."));
         output.WriteLine($"Checkpoint: {Display(result.Checkpoint!)}");
-        return 0;
+        return result.Problems.Count > 0 ? BertGenApp.ResourceError : 0;
     }
 
     /// <summary>A path relative to the current directory when it lies inside it, else as it is.</summary>

@@ -4,7 +4,7 @@ namespace BertGen;
 /// Something a person gave (a corpus line, a checkpoint, a run folder, an argument) is wrong. The message says what
 /// and where; the console program prints it as one line and exits with code 2.
 /// </summary>
-public sealed class InputException : Exception
+public class InputException : Exception
 {
     /// <summary>An error whose <paramref name="message"/> says what is wrong and where.</summary>
     public InputException(string message)

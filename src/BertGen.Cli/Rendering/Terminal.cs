@@ -12,10 +12,11 @@ internal sealed class Terminal
     /// <summary>The narrowest width output is laid out for.</summary>
     public const int MinWidth = 40;
 
-    private Terminal(IAnsiConsole console, TextWriter output, bool color, int width, bool terminal)
+    private Terminal(IAnsiConsole console, TextWriter output, TextWriter error, bool color, int width, bool terminal)
     {
         Console = console;
         Output = output;
+        Error = error;
         Color = color;
         Width = width;
         IsTerminal = terminal;
@@ -27,6 +28,9 @@ internal sealed class Terminal
     /// <summary>Standard output.</summary>
     public TextWriter Output { get; }
 
+    /// <summary>Standard error.</summary>
+    public TextWriter Error { get; }
+
     /// <summary>Whether colours are on.</summary>
     public bool Color { get; }
 
@@ -37,7 +41,7 @@ internal sealed class Terminal
     public bool IsTerminal { get; }
 
     /// <summary>The terminal for <paramref name="output"/> with the <c>--color</c> and <c>--width</c> the user gave.</summary>
-    public static Terminal For(TextWriter output, string color, int? width)
+    public static Terminal For(TextWriter output, TextWriter error, string color, int? width)
     {
         bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
         bool colors = color == "always" || (color == "auto" && terminal);
@@ -58,7 +62,7 @@ internal sealed class Terminal
             console.Profile.Width = 4000;
         }
 
-        return new Terminal(console, output, colors, Math.Max(MinWidth, columns), terminal);
+        return new Terminal(console, output, error, colors, Math.Max(MinWidth, columns), terminal);
     }
 
     /// <summary>A renderer of documents and tensors for this terminal.</summary>

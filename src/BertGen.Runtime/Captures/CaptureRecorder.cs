@@ -5,43 +5,64 @@ using BertGen.Training;
 namespace BertGen.Captures;
 
 /// <summary>
-/// Records what a training step computed at chosen epochs: every activation of every sample, read from the trainer's
-/// arena, and every parameter with its gradient, as one safetensors capture per epoch handed to a
-/// <see cref="CaptureStore"/>. The capture of epoch E holds the weights after E epochs and the forward and backward
-/// passes made with them (those of step E + 1). Epochs that are not captured cost nothing: the trainer is given no
-/// hook for them.
+/// Records what a training step computed at chosen epochs: the activations of the first samples (read from the trainer's
+/// arena batch by batch, as each batch passes), their inputs, and every parameter with its gradient summed over the
+/// epoch's batches, as one safetensors capture per epoch handed to a <see cref="CaptureStore"/>. The capture of epoch
+/// E holds the weights after E epochs and the forward and backward passes made with them (those of step E + 1).
+/// Epochs that are not captured cost nothing: the trainer is given no hook for them.
 /// </summary>
 public sealed class CaptureRecorder
 {
+    /// <summary>Bytes of activations a capture keeps by default; the samples that fit are captured (at least one batch).</summary>
+    public const long DefaultActivationBudget = 64L << 20;
+
     private readonly Trainer _trainer;
     private readonly CaptureStore _store;
     private readonly float[] _parameters;
     private readonly float[] _gradients;
+    private float[]? _activations;
 
-    /// <summary>A recorder of <paramref name="trainer"/>'s passes into <paramref name="store"/>.</summary>
-    public CaptureRecorder(Trainer trainer, CaptureStore store)
+    /// <summary>A recorder of <paramref name="trainer"/>'s passes into <paramref name="store"/>, of its first <paramref name="samples"/> samples.</summary>
+    public CaptureRecorder(Trainer trainer, CaptureStore store, int samples)
     {
         _trainer = trainer;
         _store = store;
+        Samples = Math.Clamp(samples, 1, trainer.SampleCount);
         _parameters = new float[trainer.Parameters.Length];
         _gradients = new float[trainer.Parameters.Length];
-        BeforeUpdate = Record;
+        AfterBackward = Record;
     }
 
-    /// <summary>
-    /// The trainer's hook for a captured epoch: keeps the weights as they were before the epoch's first update and
-    /// sums the gradients of its batches.
-    /// </summary>
-    public Action<int> BeforeUpdate { get; }
+    /// <summary>The samples a capture holds: the first this many of the run.</summary>
+    public int Samples { get; }
 
     /// <summary>
-    /// Records the capture of <paramref name="epoch"/> from the trainer as it stands after <see cref="Trainer.Evaluate"/>
-    /// (for the last epoch, which no training step follows).
+    /// The trainer's hook for a captured epoch, called after each batch's backward pass and before the weights change:
+    /// keeps the weights as they were before the epoch's first update, sums the batches' gradients, and copies the
+    /// captured samples' activations out of the arena before the next batch overwrites them.
     /// </summary>
-    public void WriteEvaluated(int epoch, EpochMetrics metrics) => Write(epoch, metrics, _trainer.Parameters, _trainer.Gradients);
+    public Action<int> AfterBackward { get; }
 
-    /// <summary>Records the capture of <paramref name="epoch"/> after a training epoch that ran with <see cref="BeforeUpdate"/>.</summary>
-    public void WriteAfterStep(int epoch, EpochMetrics forwardMetrics) => Write(epoch, forwardMetrics, _parameters, _gradients);
+    /// <summary>
+    /// The samples a capture holds by default: as many as <see cref="DefaultActivationBudget"/> of activations holds,
+    /// at least one batch, at most all.
+    /// </summary>
+    public static int DefaultSamples(IBertModel model, int sampleCount)
+    {
+        long fit = DefaultActivationBudget / (4L * model.Activations.Length);
+        return (int)Math.Clamp(fit, Math.Min(model.Config.BatchSize, sampleCount), sampleCount);
+    }
+
+    /// <summary>Records the capture of <paramref name="epoch"/> from the passes <see cref="AfterBackward"/> saw.</summary>
+    public void Write(int epoch, EpochMetrics metrics)
+    {
+        int stride = _trainer.Model.Activations.Length;
+        var activations = _activations!;
+        _store.Add(
+            epoch,
+            Tensors(_trainer.Model, Samples, _trainer.Batches, s => activations.AsSpan(s * stride, stride), _parameters, _gradients),
+            Metadata(_trainer.Model, epoch, Samples, metrics));
+    }
 
     private void Record(int batch)
     {
@@ -52,26 +73,34 @@ public sealed class CaptureRecorder
         }
 
         System.Numerics.Tensors.TensorPrimitives.Add(_gradients, _trainer.Gradients, _gradients);
+        int stride = _trainer.Model.Activations.Length;
+        int first = batch * _trainer.Model.Config.BatchSize;
+        int count = Math.Min(_trainer.Batches[batch].Count, Samples - first);
+        if (count > 0)
+        {
+            _activations ??= new float[checked(Samples * stride)];
+            for (int s = 0; s < count; s++)
+            {
+                _trainer.BatchActivations(s).CopyTo(_activations.AsSpan((first + s) * stride, stride));
+            }
+        }
     }
-
-    private void Write(int epoch, EpochMetrics metrics, float[] parameters, float[] gradients) =>
-        _store.Add(epoch, Tensors(_trainer.Model, _trainer.Batches, _trainer.SampleActivations, parameters, gradients), Metadata(_trainer.Model, epoch, _trainer.SampleCount, metrics));
 
     /// <summary>Where one sample's activation block is.</summary>
     public delegate ReadOnlySpan<float> SampleActivations(int sample);
 
     /// <summary>
-    /// The tensors of a capture: every activation of every sample (from <paramref name="activations"/>), the inputs of
-    /// <paramref name="batches"/>, and every parameter with its gradient (none when <paramref name="gradients"/> is null).
+    /// The tensors of a capture of the first <paramref name="samples"/> samples: every activation (from
+    /// <paramref name="activations"/>), the inputs of <paramref name="batches"/>, and every parameter with its
+    /// gradient (none when <paramref name="gradients"/> is null).
     /// </summary>
     public static List<SafeTensorData> Tensors(
-        IBertModel model, IReadOnlyList<Batch> batches, SampleActivations activations, float[] parameters, float[]? gradients)
+        IBertModel model, int samples, IReadOnlyList<Batch> batches, SampleActivations activations, float[] parameters, float[]? gradients)
     {
-        int samples = batches.Sum(b => b.Count);
         var tensors = new List<SafeTensorData>();
         foreach (var tensor in model.Activations)
         {
-            var values = new float[samples * tensor.Length];
+            var values = new float[checked(samples * tensor.Length)];
             for (int s = 0; s < samples; s++)
             {
                 tensor.Of(activations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
@@ -123,12 +152,18 @@ public sealed class CaptureRecorder
         int at = 0;
         foreach (var batch in batches)
         {
-            batch.InputIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
-            batch.SegmentIds.AsSpan(0, batch.Count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
-            batch.MaskedPositions.AsSpan(0, batch.Count * c.MaxPred).CopyTo(positions.AsSpan(at * c.MaxPred));
-            batch.MaskedTokens.AsSpan(0, batch.Count * c.MaxPred).CopyTo(tokens.AsSpan(at * c.MaxPred));
-            batch.IsNext.AsSpan(0, batch.Count).CopyTo(isNext.AsSpan(at));
-            at += batch.Count;
+            int count = Math.Min(batch.Count, samples - at);
+            if (count <= 0)
+            {
+                break;
+            }
+
+            batch.InputIds.AsSpan(0, count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
+            batch.SegmentIds.AsSpan(0, count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
+            batch.MaskedPositions.AsSpan(0, count * c.MaxPred).CopyTo(positions.AsSpan(at * c.MaxPred));
+            batch.MaskedTokens.AsSpan(0, count * c.MaxPred).CopyTo(tokens.AsSpan(at * c.MaxPred));
+            batch.IsNext.AsSpan(0, count).CopyTo(isNext.AsSpan(at));
+            at += count;
         }
 
         yield return SafeTensorData.Of(CaptureNames.Input("input_ids"), [samples, c.MaxLen], ids);

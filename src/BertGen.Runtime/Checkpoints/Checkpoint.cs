@@ -29,15 +29,15 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Reads weights for <paramref name="model"/>: every tensor must be there, float32, with the compiled shape.
+    /// Reads weights for <paramref name="model"/>: every tensor must be there, float32, with the compiled shape, and
+    /// finite. The header is checked against the model before any value is read.
     /// </summary>
     /// <exception cref="InputException">The file is not a safetensors file, or does not fit the model; the message names the tensor.</exception>
-    public static float[] Load(string path, IBertModel model) => Load(SafeTensorsFile.Read(path), model);
+    public static float[] Load(string path, IBertModel model) => Load(SafeTensorsFile.Open(path), model);
 
     /// <inheritdoc cref="Load(string, IBertModel)"/>
     public static float[] Load(SafeTensorsFile file, IBertModel model)
     {
-        var parameters = new float[model.Parameters.Length];
         foreach (var tensor in model.Parameters)
         {
             var entry = file.Find(tensor.Name)
@@ -52,7 +52,12 @@ public static class Checkpoint
             {
                 throw new InputException($"'{file.Source}': tensor '{tensor.Name}' is {entry.DType}; BertGen checkpoints hold F32.");
             }
+        }
 
+        file.VerifyChecksum();
+        var parameters = new float[model.Parameters.Length];
+        foreach (var tensor in model.Parameters)
+        {
             var values = tensor.Of(parameters.AsSpan());
             file.CopyTo(tensor.Name, values);
             int bad = FirstNonFinite(values);

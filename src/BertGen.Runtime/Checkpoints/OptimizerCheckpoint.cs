@@ -44,19 +44,28 @@ public static class OptimizerCheckpoint
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
-    /// <summary>Restores <paramref name="adam"/> from <paramref name="path"/>; returns the masking stream's state, if saved.</summary>
-    /// <exception cref="InputException">The file is damaged or does not fit the model.</exception>
-    public static string? Load(string path, IBertModel model, Adam<float> adam)
+    /// <summary>
+    /// Restores <paramref name="adam"/> from <paramref name="path"/>; returns the masking stream's state, if saved. The
+    /// moments must be finite (the second ones not negative) and the step must be <paramref name="expectedStep"/>, the
+    /// steps the checkpoint's epochs took.
+    /// </summary>
+    /// <exception cref="InputException">The file is damaged or does not fit the model; the message names the tensor.</exception>
+    public static string? Load(string path, IBertModel model, Adam<float> adam, long expectedStep)
     {
-        var file = SafeTensorsFile.Read(path);
+        var file = SafeTensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(StepKey, out var stepText) || !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long step))
         {
             throw new InputException($"'{path}' is not an optimizer checkpoint: it records no Adam step.");
         }
 
+        if (step != expectedStep)
+        {
+            throw new InputException($"'{path}' records Adam step {stepText}, but its checkpoint's epochs took {expectedStep} steps; the file does not belong to it.");
+        }
+
         foreach (var t in model.Parameters)
         {
-            foreach (var (prefix, buffer) in new[] { ("exp_avg.", adam.M), ("exp_avg_sq.", adam.V) })
+            foreach (var prefix in new[] { "exp_avg.", "exp_avg_sq." })
             {
                 var entry = file.Find(prefix + t.Name)
                     ?? throw new InputException($"'{path}' has no tensor '{prefix + t.Name}'; it was not written for this model.");
@@ -64,8 +73,24 @@ public static class OptimizerCheckpoint
                 {
                     throw new InputException($"'{path}': tensor '{prefix + t.Name}' is {entry.DType} {entry.ShapeText}, but the model needs F32 {t.ShapeText}.");
                 }
+            }
+        }
 
-                file.CopyTo(prefix + t.Name, t.Of(buffer.AsSpan()));
+        file.VerifyChecksum();
+        foreach (var t in model.Parameters)
+        {
+            foreach (var (prefix, buffer, second) in new[] { ("exp_avg.", adam.M, false), ("exp_avg_sq.", adam.V, true) })
+            {
+                var values = t.Of(buffer.AsSpan());
+                file.CopyTo(prefix + t.Name, values);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (!float.IsFinite(values[i]) || (second && values[i] < 0))
+                    {
+                        throw new InputException(
+                            $"'{path}': tensor '{prefix + t.Name}' holds {values[i].ToString(CultureInfo.InvariantCulture)} at index {i}; Adam's moments must be finite, and the second ones not negative.");
+                    }
+                }
             }
         }
 

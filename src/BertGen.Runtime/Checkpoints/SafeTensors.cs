@@ -43,7 +43,9 @@ public readonly record struct SafeTensorData(string Name, int[] Shape, float[]? 
 /// <summary>
 /// A safetensors file (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and data offsets (and a string-to-string <c>__metadata__</c>), then the data.
-/// Reading checks everything a hostile file could get wrong before a value is touched.
+/// Reading checks everything a hostile file could get wrong before a value is touched, and reads no more than the
+/// header describes: the header length is checked against the file and a cap before the header is read, and the data
+/// is read tensor by tensor, from the file, only when asked for.
 /// </summary>
 public sealed class SafeTensorsFile
 {
@@ -73,15 +75,17 @@ public sealed class SafeTensorsFile
         ["BOOL"] = 1,
     };
 
-    private readonly byte[] _bytes;
+    private readonly ByteSource _data;
     private readonly long _dataStart;
+    private readonly long _dataLength;
     private readonly Dictionary<string, SafeTensorEntry> _byName;
 
-    private SafeTensorsFile(string source, byte[] bytes, long dataStart, List<SafeTensorEntry> tensors, Dictionary<string, string> metadata)
+    private SafeTensorsFile(string source, ByteSource data, long dataStart, long dataLength, List<SafeTensorEntry> tensors, Dictionary<string, string> metadata)
     {
         Source = source;
-        _bytes = bytes;
+        _data = data;
         _dataStart = dataStart;
+        _dataLength = dataLength;
         Tensors = tensors;
         Metadata = metadata;
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -96,45 +100,107 @@ public sealed class SafeTensorsFile
     /// <summary>The header's string-to-string <c>__metadata__</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Reads and checks a file.</summary>
+    /// <summary>Bytes of the data section the header describes (up to the largest end offset).</summary>
+    public long DataLength => _dataLength;
+
+    /// <summary>Reads and checks a file: its header, then its checksum when it has one.</summary>
     /// <exception cref="InputException">The file cannot be read or is not a well-formed safetensors file.</exception>
     public static SafeTensorsFile Read(string path)
     {
-        byte[] bytes;
+        var file = Open(path);
+        file.VerifyChecksum();
+        return file;
+    }
+
+    /// <summary>
+    /// Reads and checks a file's header only; the data is read when a tensor is asked for. Call
+    /// <see cref="VerifyChecksum"/> before trusting the values.
+    /// </summary>
+    /// <exception cref="InputException">The file cannot be read or its header is not a well-formed safetensors header.</exception>
+    public static SafeTensorsFile Open(string path)
+    {
         try
         {
-            bytes = File.ReadAllBytes(path);
+            if (Directory.Exists(path))
+            {
+                throw Bad(path, "it is a folder");
+            }
+
+            long length = new FileInfo(path).Length;
+            var source = new FileSource(path);
+            return Parse(source, length, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new InputException($"cannot read '{path}': {e.Message}", e);
         }
-
-        return Parse(bytes, path);
     }
 
     /// <summary>Checks and parses the bytes of a safetensors file; <paramref name="source"/> names it in messages.</summary>
     /// <exception cref="InputException">The bytes are not a well-formed safetensors file.</exception>
     public static SafeTensorsFile Parse(byte[] bytes, string source)
     {
-        if (bytes.Length < 8)
+        var file = Parse(new BytesSource(bytes), bytes.Length, source);
+        file.VerifyChecksum();
+        return file;
+    }
+
+    /// <summary>
+    /// Checks the SHA-256 of the data against the one BertGen wrote into the metadata (files from other tools, without
+    /// it, pass), reading the data a megabyte at a time.
+    /// </summary>
+    /// <exception cref="InputException">The data does not match its checksum, or cannot be read.</exception>
+    public void VerifyChecksum()
+    {
+        if (!Metadata.TryGetValue(DataHashKey, out var expected))
         {
-            throw Bad(source, $"it is {bytes.Length} bytes long, too short for the 8-byte header length");
+            return;
         }
 
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > MaxHeaderLength || headerLength > (ulong)(bytes.Length - 8))
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(1, _dataLength))];
+        for (long at = 0; at < _dataLength; at += buffer.Length)
         {
-            throw Bad(source, $"its header length says {headerLength} bytes, but only {bytes.Length - 8} bytes follow");
+            int count = (int)Math.Min(buffer.Length, _dataLength - at);
+            ReadData(at, buffer.AsSpan(0, count));
+            hash.AppendData(buffer, 0, count);
         }
 
+        if (!string.Equals(expected, Convert.ToHexStringLower(hash.GetHashAndReset()), StringComparison.Ordinal))
+        {
+            throw Bad(Source, "its data does not match the checksum in its header (the file is damaged)");
+        }
+    }
+
+    private static SafeTensorsFile Parse(ByteSource data, long length, string source)
+    {
+        if (length < 8)
+        {
+            throw Bad(source, $"it is {length} bytes long, too short for the 8-byte header length (or it is not a regular file)");
+        }
+
+        Span<byte> prefix = stackalloc byte[8];
+        data.Read(0, prefix, source);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderLength)
+        {
+            throw Bad(source, $"its header length says {headerLength} bytes, more than the {MaxHeaderLength} a header may have");
+        }
+
+        if (headerLength > (ulong)(length - 8))
+        {
+            throw Bad(source, $"its header length says {headerLength} bytes, but only {length - 8} bytes follow");
+        }
+
+        var header = new byte[(int)headerLength];
+        data.Read(8, header, source);
         var tensors = new List<SafeTensorEntry>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         long dataStart = 8 + (long)headerLength;
-        long dataLength = bytes.Length - dataStart;
+        long available = length - dataStart;
         try
         {
-            using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength), new JsonDocumentOptions { MaxDepth = 8 });
+            using var doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw Bad(source, "its header is not a JSON object");
@@ -148,21 +214,17 @@ public sealed class SafeTensorsFile
                     continue;
                 }
 
-                tensors.Add(ReadEntry(property, dataLength, source));
+                tensors.Add(ReadEntry(property, available, source));
             }
         }
         catch (JsonException e)
         {
-            throw Bad(source, $"its header is not valid JSON ({e.Message})");
+            throw Bad(source, $"its header is not valid JSON ({e.Message.Split(" Path:")[0].TrimEnd('.')})");
         }
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var t in tensors)
+        catch (InvalidOperationException e)
         {
-            if (!names.Add(t.Name))
-            {
-                throw Bad(source, $"tensor '{t.Name}' appears twice in the header");
-            }
+            // An escaped lone surrogate (\ud800) is valid JSON but not a string of Unicode text.
+            throw Bad(source, $"a name or metadata value in its header is not valid Unicode text ({e.Message.TrimEnd('.')})");
         }
 
         var ordered = tensors.OrderBy(t => t.Begin).ThenBy(t => t.End).ToList();
@@ -174,13 +236,10 @@ public sealed class SafeTensorsFile
             }
         }
 
-        if (metadata.TryGetValue(DataHashKey, out var hash)
-            && !string.Equals(hash, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan((int)dataStart))), StringComparison.Ordinal))
-        {
-            throw Bad(source, "its data does not match the checksum in its header (the file is damaged)");
-        }
-
-        return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
+        // BertGen's files end where their last tensor does; the checksum covers exactly the data the header describes
+        // for them, and every file's data past the last tensor is left unread.
+        long dataLength = metadata.ContainsKey(DataHashKey) ? available : tensors.Count == 0 ? 0 : tensors.Max(t => t.End);
+        return new SafeTensorsFile(source, data, dataStart, dataLength, tensors, metadata);
     }
 
     /// <summary>The entry called <paramref name="name"/>, or null.</summary>
@@ -214,7 +273,7 @@ public sealed class SafeTensorsFile
         }
 
         var values = new float[count];
-        _bytes.AsSpan((int)(_dataStart + entry.Begin + (start * 4)), count * 4).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        ReadData(entry.Begin + (start * 4), MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
     }
 
@@ -345,8 +404,11 @@ public sealed class SafeTensorsFile
             throw Bad(Source, $"tensor '{name}' holds {(entry.End - entry.Begin) / DTypeSizes[dtype]} values, expected {count}");
         }
 
-        _bytes.AsSpan((int)(_dataStart + entry.Begin), destination.Length).CopyTo(destination);
+        ReadData(entry.Begin, destination);
     }
+
+    /// <summary>Reads data bytes from <paramref name="offset"/> in the data section.</summary>
+    private void ReadData(long offset, Span<byte> destination) => _data.Read(_dataStart + offset, destination, Source);
 
     private SafeTensorEntry Require(string name) =>
         Find(name) ?? throw Bad(Source, $"it has no tensor '{name}'");
@@ -441,4 +503,43 @@ public sealed class SafeTensorsFile
     }
 
     private static InputException Bad(string source, string what) => new($"'{source}' is not a valid safetensors file: {what}.");
+
+    /// <summary>Where a file's bytes are read from: the file itself, or bytes in memory.</summary>
+    private abstract class ByteSource
+    {
+        public abstract void Read(long offset, Span<byte> destination, string name);
+    }
+
+    /// <summary>A file on disk, opened for each read, so that no handle outlives the call.</summary>
+    private sealed class FileSource(string path) : ByteSource
+    {
+        public override void Read(long offset, Span<byte> destination, string name)
+        {
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                int total = 0;
+                while (total < destination.Length)
+                {
+                    int read = RandomAccess.Read(handle, destination[total..], offset + total);
+                    if (read == 0)
+                    {
+                        throw Bad(name, $"it ended at byte {offset + total}, before the {destination.Length} bytes its header describes there (was it changed?)");
+                    }
+
+                    total += read;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InputException($"cannot read '{name}': {e.Message}", e);
+            }
+        }
+    }
+
+    private sealed class BytesSource(byte[] bytes) : ByteSource
+    {
+        public override void Read(long offset, Span<byte> destination, string name) =>
+            bytes.AsSpan((int)offset, destination.Length).CopyTo(destination);
+    }
 }

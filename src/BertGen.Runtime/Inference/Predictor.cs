@@ -105,7 +105,7 @@ public sealed class Predictor
         var store = new CaptureStore($"{Source}, a new pair", Model.Config, Vocabulary, [sample], null, () => []);
         store.Add(
             epoch,
-            CaptureRecorder.Tensors(Model, [_batch], _ => _activations, _parameters, gradients: null),
+            CaptureRecorder.Tensors(Model, 1, [_batch], _ => _activations, _parameters, gradients: null),
             CaptureRecorder.Metadata(Model, epoch, 1, metrics: null));
         return store;
     }
@@ -147,6 +147,17 @@ public sealed class Predictor
         _batch.Load([sample]);
         Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
         Model.Loss<float>(_batch, _activations);
+        foreach (var name in new[] { "probs_lm", "probs_clsf" })
+        {
+            foreach (float p in Model.Activations[name].Of<float>(_activations))
+            {
+                if (!float.IsFinite(p))
+                {
+                    throw new InputException($"'{Source}': its weights give probabilities that are not finite (a run that diverged?); choose an earlier checkpoint.");
+                }
+            }
+        }
+
         return (sample, masks);
     }
 

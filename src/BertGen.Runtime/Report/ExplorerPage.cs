@@ -93,7 +93,7 @@ public static class ExplorerPage
             json.WriteStartArray(name);
             foreach (var row in kept)
             {
-                json.WriteNumberValue(Math.Round(value(row), 6));
+                WriteFinite(json, value(row));
             }
 
             json.WriteEndArray();
@@ -106,7 +106,8 @@ public static class ExplorerPage
     {
         json.WriteStartObject();
         json.WriteNumber("epoch", capture.Epoch);
-        json.WriteNumber("loss", Math.Round(capture.Loss, 6));
+        json.WritePropertyName("loss");
+        WriteFinite(json, capture.Loss);
         json.WriteStartObject("tensors");
         foreach (var entry in capture.File.Tensors)
         {
@@ -133,6 +134,19 @@ public static class ExplorerPage
 
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>A number rounded to 6 decimals, or null when it is not finite (JSON has no NaN).</summary>
+    private static void WriteFinite(Utf8JsonWriter json, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            json.WriteNumberValue(Math.Round(value, 6));
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
     }
 
     private static string Asset(string name)

@@ -12,6 +12,11 @@ public static class CaptureSchedule
     {
         int last = options.Epochs;
         var epochs = new SortedSet<int>();
+        if (options.CaptureEpochs is { Count: > TrainingOptions.MaxCaptures } many)
+        {
+            throw new InputException($"--capture-epochs names {many.Count} epochs; at most {TrainingOptions.MaxCaptures} are captured.");
+        }
+
         if (options.CaptureEpochs is { } asked)
         {
             foreach (int e in asked)
@@ -32,6 +37,13 @@ public static class CaptureSchedule
 
         if (options.CaptureEvery > 0)
         {
+            long count = (last / (long)options.CaptureEvery) + 1 + (last % options.CaptureEvery == 0 ? 0 : 1);
+            if (count > TrainingOptions.MaxCaptures)
+            {
+                throw new InputException(
+                    $"--capture-every {options.CaptureEvery} captures {count} epochs of {last}; at most {TrainingOptions.MaxCaptures} are captured (a file each): give a larger number.");
+            }
+
             for (int e = 0; e <= last; e += options.CaptureEvery)
             {
                 epochs.Add(e);

@@ -82,22 +82,41 @@ public sealed class RunFolder
     }
 
     /// <summary>
-    /// Creates an empty run folder at <paramref name="path"/>. A folder that already holds files is refused: a run
-    /// never writes over another.
+    /// Starts a new run folder at <paramref name="path"/>, all or nothing: its files are written into a hidden folder
+    /// beside it (<c>.NAME.starting.PID</c>), which <see cref="StagedFolder.Commit"/> renames to the path once they are
+    /// all there. A folder that already holds files is refused: a run never writes over another. Staging folders that a
+    /// killed process left beside it are removed first.
     /// </summary>
     /// <exception cref="InputException">The folder is not empty, or cannot be created.</exception>
-    public static RunFolder CreateNew(string path)
+    public static StagedFolder Stage(string path)
     {
-        if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
+        string full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full) || (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()))
         {
             throw new InputException($"'{path}' already exists and is not an empty folder; choose another --out, or remove it first.");
         }
 
         try
         {
-            var folder = new RunFolder(path);
-            Directory.CreateDirectory(folder.CheckpointsDirectory);
-            return folder;
+            string parent = System.IO.Path.GetDirectoryName(full)!;
+            string name = System.IO.Path.GetFileName(full);
+            Directory.CreateDirectory(parent);
+            foreach (var stale in Directory.EnumerateDirectories(parent, $".{name}.starting.*"))
+            {
+                if (int.TryParse(stale[(stale.LastIndexOf('.') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !ProcessIds.IsRunning(pid))
+                {
+                    Directory.Delete(stale, recursive: true);
+                }
+            }
+
+            var staging = new RunFolder(System.IO.Path.Combine(parent, $".{name}.starting.{Environment.ProcessId}"));
+            if (Directory.Exists(staging.Path))
+            {
+                Directory.Delete(staging.Path, recursive: true);
+            }
+
+            Directory.CreateDirectory(staging.CheckpointsDirectory);
+            return new StagedFolder(staging, full, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
@@ -188,23 +207,6 @@ public sealed class RunFolder
             json.WriteEndArray();
         });
 
-    /// <summary>Writes metrics.csv: the rows kept from before a resume, as they were, then one row per epoch since.</summary>
-    public void WriteMetrics(IReadOnlyList<string> earlierRows, IReadOnlyList<EpochMetrics> metrics)
-    {
-        var text = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
-        foreach (var row in earlierRows)
-        {
-            text.Append(row).Append('\n');
-        }
-
-        foreach (var row in metrics)
-        {
-            text.Append(row.ToCsv()).Append('\n');
-        }
-
-        AtomicFile.WriteText(MetricsFile, text.ToString());
-    }
-
     private static void WriteInts(Utf8JsonWriter json, string name, int[] values)
     {
         json.WriteStartArray(name);
@@ -224,4 +226,55 @@ public sealed class RunFolder
             json.Flush();
             stream.WriteByte((byte)'\n');
         });
+}
+
+/// <summary>A run folder being started: written into a hidden staging folder, then renamed into place whole.</summary>
+public sealed class StagedFolder
+{
+    private readonly string _target;
+    private readonly string _given;
+
+    internal StagedFolder(RunFolder staging, string target, string given)
+    {
+        Staging = staging;
+        _target = target;
+        _given = given;
+    }
+
+    /// <summary>The staging folder the run's first files go into.</summary>
+    public RunFolder Staging { get; }
+
+    /// <summary>Renames the staging folder to the run's path (an empty folder there gives way) and returns the run folder.</summary>
+    /// <exception cref="InputException">Something appeared at the path meanwhile.</exception>
+    public RunFolder Commit()
+    {
+        if (Directory.Exists(_target))
+        {
+            if (Directory.EnumerateFileSystemEntries(_target).Any())
+            {
+                throw new InputException($"'{_given}' filled with files while the run was starting; choose another --out.");
+            }
+
+            Directory.Delete(_target);
+        }
+
+        Directory.Move(Staging.Path, _target);
+        return new RunFolder(_target);
+    }
+
+    /// <summary>Removes the staging folder after a start that failed, so that nothing half-made is left.</summary>
+    public void Abandon()
+    {
+        try
+        {
+            if (Directory.Exists(Staging.Path))
+            {
+                Directory.Delete(Staging.Path, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A later start removes it: its process will have ended.
+        }
+    }
 }

@@ -15,28 +15,29 @@ public sealed record SamplePrediction(int Sample, IReadOnlyList<MarkedToken> Inp
     /// <summary>Whether every masked word and the IsNext flag are right.</summary>
     public bool AllCorrect => PredictedIds.SequenceEqual(ActualIds) && PredictedIsNext == ActualIsNext;
 
-    /// <summary>Reads every sample's predictions from the trainer's last forward pass.</summary>
-    public static IReadOnlyList<SamplePrediction> FromTrainer(Trainer trainer, IReadOnlyList<EncodedSample> samples, Vocabulary vocabulary)
+    /// <summary>
+    /// Adds the predictions of the samples of batch <paramref name="batch"/> that are among the first
+    /// <paramref name="most"/>, read from the trainer's arena after that batch's forward pass.
+    /// </summary>
+    public static void FromBatch(Trainer trainer, int batch, IReadOnlyList<EncodedSample> samples, Vocabulary vocabulary, int most, List<SamplePrediction> into)
     {
         var layout = trainer.Model.Activations;
         var predLm = layout["pred_lm"];
         var predClsf = layout["pred_clsf"];
-        var result = new List<SamplePrediction>(samples.Count);
-        for (int s = 0; s < samples.Count; s++)
+        int first = batch * trainer.Model.Config.BatchSize;
+        for (int s = 0; s < trainer.Batches[batch].Count && first + s < most; s++)
         {
-            var sample = samples[s];
-            var activations = trainer.SampleActivations(s);
+            var sample = samples[first + s];
+            var activations = trainer.BatchActivations(s);
             int real = sample.MaskedTokens.Count(t => t != Vocabulary.Pad);
             var predicted = predLm.Of(activations).ToArray().Take(real).Select(v => (int)v).ToArray();
-            result.Add(new SamplePrediction(
-                s,
+            into.Add(new SamplePrediction(
+                first + s,
                 MaskedInput.Of(sample, vocabulary),
                 predicted,
                 sample.MaskedTokens.Take(real).ToArray(),
                 predClsf.Of(activations)[0] == 1f,
                 sample.IsNext));
         }
-
-        return result;
     }
 }

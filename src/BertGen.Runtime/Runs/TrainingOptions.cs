@@ -5,6 +5,15 @@ namespace BertGen.Runs;
 /// <summary>How to train, with the seed run's defaults.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>The most epochs a run may train (a metrics row each).</summary>
+    public const int MaxEpochs = 10_000_000;
+
+    /// <summary>The most threads a batch may be shared by.</summary>
+    public const int MaxThreads = 256;
+
+    /// <summary>The most epochs a run may capture (a file each).</summary>
+    public const int MaxCaptures = 10_000;
+
     /// <summary>Epochs to train; one epoch is one pass (forward, backward, Adam) over every batch.</summary>
     public int Epochs { get; init; } = 5000;
 
@@ -28,6 +37,12 @@ public sealed record TrainingOptions
 
     /// <summary>Also capture every this many epochs (0: none besides <see cref="CaptureEpochs"/>).</summary>
     public int CaptureEvery { get; init; }
+
+    /// <summary>
+    /// The samples a capture holds, the first this many; null for as many as 64 MB of activations holds (at least one
+    /// batch, at most all), so that a large corpus's captures stay small.
+    /// </summary>
+    public int? CaptureSamples { get; init; }
 }
 
 /// <summary>What a resumed run may change: how far it trains, how often it saves, what it captures, its threads.</summary>
@@ -47,4 +62,7 @@ public sealed record ResumeOptions
 
     /// <summary>Threads that share each batch.</summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>The samples a capture holds; null for the default (see <see cref="TrainingOptions.CaptureSamples"/>).</summary>
+    public int? CaptureSamples { get; init; }
 }

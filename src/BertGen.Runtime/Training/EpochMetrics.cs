@@ -34,3 +34,10 @@ public readonly record struct EpochMetrics(int Epoch, double Loss, double MlmLos
     /// <summary>Whether every masked word and every IsNext flag was predicted right.</summary>
     public bool AllCorrect => MlmAccuracy == 1.0 && NspAccuracy == 1.0;
 }
+
+/// <summary>Right predictions and their totals over an epoch's forward passes.</summary>
+/// <param name="MlmCorrect">Masked slots whose argmax is the masked word.</param>
+/// <param name="MlmCount">Real (not padded) masked slots.</param>
+/// <param name="NspCorrect">Samples whose IsNext argmax is the label.</param>
+/// <param name="NspCount">Samples.</param>
+public readonly record struct PredictionCounts(int MlmCorrect, int MlmCount, int NspCorrect, int NspCount);

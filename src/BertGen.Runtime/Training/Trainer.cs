@@ -4,8 +4,9 @@ namespace BertGen.Training;
 
 /// <summary>
 /// Trains a generated model in float: per batch, every sample's forward pass, the loss, every sample's backward pass,
-/// then one Adam step. Parameters, gradients and Adam state are flat buffers; the activation arena holds one block per
-/// sample and keeps the last forward pass of every sample for the explorer. An epoch allocates nothing.
+/// then one Adam step. Parameters, gradients and Adam state are flat buffers; the activation arena holds one batch,
+/// so that memory is bounded by the batch (and the threads), the parameters and the encoded corpus, not by the number
+/// of samples. A hook sees each batch's activations before the next batch overwrites them. An epoch allocates nothing.
 /// </summary>
 public sealed class Trainer
 {
@@ -19,7 +20,6 @@ public sealed class Trainer
     private readonly Action<int> _forwardPart;
     private readonly Action<int> _backwardPart;
     private Batch? _parallelBatch;
-    private int _parallelStart;
     private int _parallelParts;
 
     /// <summary>
@@ -48,8 +48,9 @@ public sealed class Trainer
         Parameters = new float[model.Parameters.Length];
         Gradients = new float[model.Parameters.Length];
         Optimizer = new Adam<float>(model.Parameters.Length, adam);
-        _arena = new float[samples.Count * model.Activations.Length];
-        _scratch = new float[c.BatchSize * model.Activations.Length];
+        int batchLength = checked(c.BatchSize * model.Activations.Length);
+        _arena = new float[batchLength];
+        _scratch = new float[batchLength];
         if (initialRandom is not null)
         {
             Initializer.Initialize(model.Parameters, Parameters, initialRandom);
@@ -78,13 +79,19 @@ public sealed class Trainer
         get => _threads;
         set
         {
+            // More threads than samples in a batch would have nothing to do: they get no buffers of their own, and the
+            // results are those of one thread per sample.
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            value = Math.Min(value, Model.Config.BatchSize);
             _threads = value;
             _runner = value == 1 ? null : new PartRunner(value);
             _threadGradients = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Parameters.Length]).ToArray();
-            _threadScratch = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[Model.Config.BatchSize * Model.Activations.Length]).ToArray();
+            _threadScratch = value == 1 ? [] : Enumerable.Range(0, value).Select(_ => new float[_scratch.Length]).ToArray();
         }
     }
+
+    /// <summary>How many masked words and IsNext flags the last epoch or evaluation predicted right, of how many.</summary>
+    public PredictionCounts LastCounts { get; private set; }
 
     /// <summary>Epochs trained so far.</summary>
     public int Epoch { get; set; }
@@ -95,8 +102,11 @@ public sealed class Trainer
     /// <summary>The batches of one epoch, in order.</summary>
     public IReadOnlyList<Batch> Batches => _batches;
 
-    /// <summary>The activations of sample <paramref name="sample"/> from the last forward pass it took part in.</summary>
-    public ReadOnlySpan<float> SampleActivations(int sample) =>
+    /// <summary>
+    /// The activations of the <paramref name="sample"/>th sample of the last batch that ran (the batch a hook is
+    /// called for), as its forward pass left them.
+    /// </summary>
+    public ReadOnlySpan<float> BatchActivations(int sample) =>
         _arena.AsSpan(sample * Model.Activations.Length, Model.Activations.Length);
 
     /// <summary>Replaces the samples (same count), e.g. after dynamic re-masking.</summary>
@@ -132,22 +142,26 @@ public sealed class Trainer
         }
 
         Epoch++;
+        LastCounts = totals.Counts;
         return totals.ToMetrics(Epoch);
     }
 
     /// <summary>
     /// Forward and backward passes over every batch with the weights as they are, without an update: the state after
-    /// <see cref="Epoch"/> epochs, for captures and predictions. Gradients are summed over the batches.
+    /// <see cref="Epoch"/> epochs, for captures and predictions. <paramref name="afterBatch"/>, when given, sees each
+    /// batch after its backward pass, its gradients alone in <see cref="Gradients"/>.
     /// </summary>
-    public EpochMetrics Evaluate()
+    public EpochMetrics Evaluate(Action<int>? afterBatch = null)
     {
         var totals = default(Totals);
-        Array.Clear(Gradients);
         for (int b = 0; b < _batches.Length; b++)
         {
+            Array.Clear(Gradients);
             totals.Add(ForwardBackward(b));
+            afterBatch?.Invoke(b);
         }
 
+        LastCounts = totals.Counts;
         return totals.ToMetrics(Epoch);
     }
 
@@ -155,26 +169,24 @@ public sealed class Trainer
     {
         var batch = _batches[b];
         int stride = Model.Activations.Length;
-        int start = b * Model.Config.BatchSize * stride;
         if (_threads > 1 && batch.Count > 1)
         {
-            return ForwardBackwardInParallel(batch, start);
+            return ForwardBackwardInParallel(batch);
         }
 
-        var arena = _arena.AsSpan(start, batch.Count * stride);
+        var arena = _arena.AsSpan(0, batch.Count * stride);
         Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, arena);
         var result = Model.Loss<float>(batch, arena);
         Model.BackwardSamples<float>(Parameters, batch, 0, batch.Count, arena, Gradients, _scratch);
         return result;
     }
 
-    private ForwardResult ForwardBackwardInParallel(Batch batch, int start)
+    private ForwardResult ForwardBackwardInParallel(Batch batch)
     {
         _parallelBatch = batch;
-        _parallelStart = start;
         _parallelParts = Math.Min(_threads, batch.Count);
         _runner!.Run(_parallelParts, _forwardPart);
-        var result = Model.Loss<float>(batch, _arena.AsSpan(start, batch.Count * Model.Activations.Length));
+        var result = Model.Loss<float>(batch, _arena.AsSpan(0, batch.Count * Model.Activations.Length));
         _runner.Run(_parallelParts, _backwardPart);
         for (int part = 0; part < _parallelParts; part++)
         {
@@ -196,7 +208,7 @@ public sealed class Trainer
     {
         var (first, count) = Range(part);
         int stride = Model.Activations.Length;
-        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(_parallelStart + (first * stride), count * stride));
+        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(first * stride, count * stride));
     }
 
     private void BackwardPart(int part)
@@ -205,7 +217,7 @@ public sealed class Trainer
         int stride = Model.Activations.Length;
         var gradients = _threadGradients[part];
         Array.Clear(gradients);
-        Model.BackwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(_parallelStart + (first * stride), count * stride), gradients, _threadScratch[part]);
+        Model.BackwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(first * stride, count * stride), gradients, _threadScratch[part]);
     }
 
     private struct Totals
@@ -235,5 +247,7 @@ public sealed class Trainer
                 _mlmCount == 0 ? 0 : (double)_mlmCorrect / _mlmCount,
                 _nspCount == 0 ? 0 : (double)_nspCorrect / _nspCount);
         }
+
+        public readonly PredictionCounts Counts => new(_mlmCorrect, _mlmCount, _nspCorrect, _nspCount);
     }
 }

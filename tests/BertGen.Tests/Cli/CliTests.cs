@@ -38,12 +38,24 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData(new[] { "--epochs", "many" }, "bertgen: Cannot parse argument 'many' for option '--epochs'")]
+    [InlineData(new[] { "--epochs", "many" }, "bertgen: --epochs: 'many' is not a whole number; write one such as 5000.")]
+    [InlineData(new[] { "--epochs", "1,000" }, "bertgen: --epochs: '1,000' is not a whole number (write digits only, no commas or dots); write one such as 5000.")]
+    [InlineData(new[] { "--epochs", "2147483647" }, "bertgen: --epochs is 2147483647; give 0 to 10000000.")]
+    [InlineData(new[] { "--epochs", "99999999999" }, "bertgen: --epochs is 99999999999; give 0 to 10000000.")]
+    [InlineData(new[] { "--threads", "100000" }, "bertgen: --threads is 100000; give 0 to 256.")]
+    [InlineData(new[] { "--lr", "0,001" }, "bertgen: --lr: '0,001' has a comma; write numbers with a dot and no thousands separators, such as 0.001.")]
+    [InlineData(new[] { "--lr", "1,5" }, "bertgen: --lr: '1,5' has a comma")]
+    [InlineData(new[] { "--lr", "fast" }, "bertgen: --lr: 'fast' is not a number; write one such as 0.001 or 1e-4.")]
+    [InlineData(new[] { "--lr", "Infinity" }, "bertgen: --lr is Infinity; give a positive number such as 0.001.")]
+    [InlineData(new[] { "--capture-every", "1", "--epochs", "20000" }, "bertgen: --capture-every 1 captures 20001 epochs of 20000; at most 10000")]
+    [InlineData(new[] { "--width", "5", "explore" }, "bertgen: --width is 5; give 40 to 10000.")]
+    [InlineData(new[] { "--save-every", "-1" }, "bertgen: --save-every is -1; give 0 or more.")]
     [InlineData(new[] { "--lr" }, "bertgen: Required argument missing for option: '--lr'")]
     [InlineData(new[] { "--colour", "red" }, "bertgen: Unrecognized command or argument '--colour'")]
-    [InlineData(new[] { "--seed", "-4" }, "bertgen: Cannot parse argument '-4' for option '--seed'")]
+    [InlineData(new[] { "--seed", "-4" }, "bertgen: --seed: '-4' is not a seed; write a whole number from 0 to 18446744073709551615, such as 1.")]
     [InlineData(new[] { "--lr", "-1" }, "bertgen: --lr is -1; give a positive number such as 0.001.")]
-    [InlineData(new[] { "--epochs", "-5" }, "bertgen: --epochs is -5; give 0 or more.")]
+    [InlineData(new[] { "--lr", "0" }, "bertgen: --lr is 0; give a positive number such as 0.001.")]
+    [InlineData(new[] { "--epochs", "-5" }, "bertgen: --epochs is -5; give 0 to 10000000.")]
     [InlineData(new[] { "--corpus", "/no/such/corpus.txt" }, "bertgen: cannot read the corpus '/no/such/corpus.txt'")]
     public void A_command_line_mistake_is_one_line_and_exit_code_2(string[] args, string message)
     {

@@ -33,12 +33,12 @@ public sealed class CaptureTests
             // ... and the activations and gradients are those of a pass with them; the loss is metrics.csv's next row.
             var trainer = new Trainer(model, run.Data.Samples, new AdamSettings(), new SeededRandom(99));
             weights.CopyTo(trainer.Parameters, 0);
-            var metrics = trainer.Evaluate();
+            var metrics = trainer.Evaluate(); // one batch: the arena holds every sample's activations after it
             for (int s = 0; s < trainer.SampleCount; s++)
             {
                 foreach (var tensor in model.Activations)
                 {
-                    Assert.Equal(tensor.Of(trainer.SampleActivations(s)).ToArray(), capture.Activation(tensor.Name, tensor.Layer, s));
+                    Assert.Equal(tensor.Of(trainer.BatchActivations(s)).ToArray(), capture.Activation(tensor.Name, tensor.Layer, s));
                 }
             }
 

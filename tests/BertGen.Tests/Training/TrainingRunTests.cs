@@ -50,7 +50,7 @@ public sealed class TrainingRunTests
         run.Train();
         var folder = run.Folder!;
 
-        Assert.Equal(["captures", "checkpoints", "config.json", "corpus.txt", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
+        Assert.Equal([".lock", "captures", "checkpoints", "config.json", "corpus.txt", "metrics.csv", "samples.json", "vocab.txt"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).Order());
         Assert.Equal(
             ["epoch-000000.optimizer.safetensors", "epoch-000000.safetensors", "epoch-000008.optimizer.safetensors", "epoch-000008.safetensors",
              "epoch-000016.optimizer.safetensors", "epoch-000016.safetensors", "epoch-000020.optimizer.safetensors", "epoch-000020.safetensors"],

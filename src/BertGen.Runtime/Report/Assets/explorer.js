@@ -301,7 +301,9 @@ function renderChart() {
     svg.append(text);
   }
   [["loss", "#1b1f23", "total"], ["mlm", "#0969da", "MLM"], ["nsp", "#bc4c00", "NSP"]].forEach(([key, colour, name], i) => {
-    svg.append(make("polyline", { fill: "none", stroke: colour, "stroke-width": 1.2, points: m.epoch.map((e, j) => x(e).toFixed(1) + "," + y(m[key][j]).toFixed(1)).join(" ") }));
+    // A loss that is not finite (a run that diverged) is written as null and left out of the line.
+    const points = m.epoch.map((e, j) => [e, m[key][j]]).filter(([, v]) => v !== null && isFinite(v));
+    svg.append(make("polyline", { fill: "none", stroke: colour, "stroke-width": 1.2, points: points.map(([e, v]) => x(e).toFixed(1) + "," + y(v).toFixed(1)).join(" ") }));
     const text = make("text", { x: 520, y: 20 + 12 * i, "font-size": 11, fill: colour });
     text.textContent = name;
     svg.append(text);
@@ -317,7 +319,7 @@ function render() {
   remember();
   const epoch = D.epochs[state.epoch];
   document.getElementById("epoch-value").textContent = String(epoch.epoch);
-  document.getElementById("epoch-loss").textContent = "loss " + epoch.loss.toFixed(4);
+  document.getElementById("epoch-loss").textContent = epoch.loss === null ? "loss not finite" : "loss " + epoch.loss.toFixed(4);
   renderInput();
   renderDetail();
   renderSummary();
