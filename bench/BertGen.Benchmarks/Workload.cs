@@ -67,7 +67,7 @@ public sealed class Workload
                 ids[positions[m]] = Vocabulary.Mask;
             }
 
-            samples[s] = new EncodedSample("", "", ids, segs, positions, tokens, s % 2 == 0);
+            samples[s] = new EncodedSample("", ids, segs, positions, tokens, s % 2 == 0);
         }
 
         return samples;

@@ -66,7 +66,7 @@ public static class BertGenApp
         root.Subcommands.Add(train);
         root.Subcommands.Add(ExploreCommand.Create(choice, Terminal));
         root.Subcommands.Add(PredictCommand.Create(choice, Terminal));
-        root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(choice, output));
         root.Subcommands.Add(ReportCommand.Create(output));
 
         parsed = root.Parse(args);

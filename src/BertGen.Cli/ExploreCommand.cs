@@ -16,16 +16,17 @@ internal static class ExploreCommand
     public static Command Create(ModelChoice models, Func<Terminal> terminal)
     {
         var run = new Argument<string?>("run") { Description = "The run folder. Default: the newest run under runs/.", Arity = ArgumentArity.ZeroOrOne };
-        var sample = new Option<int?>("--sample") { Description = "The sample (0 is the first pair). Default: 0 (1 for Figures 12 to 14)." };
-        var epoch = new Option<int?>("--epoch") { Description = "A captured epoch (with --input: a saved one; the nearest is taken). Default: the last captured." };
+        var sample = OptionParsers.OptionalInt("--sample", "The sample (0 is the first pair). Default: 0 (1 for Figures 12 to 14)", int.MinValue, int.MaxValue, "0");
+        var epoch = OptionParsers.OptionalInt("--epoch", "A captured epoch (with --input: a saved one; the nearest is taken). Default: the last captured", int.MinValue, int.MaxValue, "5000");
         var tensor = new Option<string?>("--tensor") { Description = "The tensor, by the article's name (embedding, q, attn, logits_lm, input_ids, ...) or a parameter's Hugging Face name (add .grad for its gradient)." };
-        var layer = new Option<int?>("--layer") { Description = "The encoder layer, for a layer's or a head's tensor." };
-        var head = new Option<int?>("--head") { Description = "The attention head, for q_s, k_s, v_s, scores, attn or ctx." };
-        var decimals = new Option<int>("--decimals") { Description = "Decimals shown, after the view's shared scale (x 1e-3, ...).", DefaultValueFactory = _ => 2 };
+        var layer = OptionParsers.OptionalInt("--layer", "The encoder layer, for a layer's or a head's tensor", int.MinValue, int.MaxValue, "0");
+        var head = OptionParsers.OptionalInt("--head", "The attention head, for q_s, k_s, v_s, scores, attn or ctx", int.MinValue, int.MaxValue, "2");
+        var decimals = OptionParsers.Int("--decimals", "Decimals shown, after the view's shared scale (x 1e-3, ...)", 2, 0, 8);
         var compare = new Option<int[]>("--compare-epochs") { Description = "Show the tensor at two epochs, side by side when they fit, else one above the other.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var walkthrough = new Option<bool>("--walkthrough") { Description = "Walk through one sample's predictions: softmax, top words, argmax; IsNext logits, max, Boolean (Figure 16)." };
-        var figure = new Option<int?>("--figure") { Description = "Show the article's Figure N (4 to 17); alone, list the figures.", Arity = ArgumentArity.ZeroOrOne };
-        var top = new Option<int?>("--top") { Description = "Show each row's K largest values with their labels (for logits over the vocabulary)." };
+        var figure = OptionParsers.OptionalInt("--figure", "Show the article's Figure N (4 to 17); alone, list the figures", int.MinValue, int.MaxValue, "17");
+        figure.Arity = ArgumentArity.ZeroOrOne;
+        var top = OptionParsers.OptionalInt("--top", "Show each row's K largest values with their labels (for logits over the vocabulary)", 1, 100_000, "5");
         var input = new Option<string[]>("--input") { Description = "Run a new pair through a saved checkpoint ([MASK] allowed) and show its tensors.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print the same content as JSON." };
         var command = new Command("explore", "Look inside a run: captured epochs, samples and tensors, any tensor as a table, the article's figures, a prediction walk-through, or a new pair.")
@@ -35,15 +36,6 @@ internal static class ExploreCommand
         command.SetAction(parsed =>
         {
             int digits = parsed.GetValue(decimals);
-            if (digits is < 0 or > 8)
-            {
-                throw new InputException($"--decimals is {digits}; give 0 to 8.");
-            }
-
-            if (parsed.GetValue(top) is < 1)
-            {
-                throw new InputException($"--top is {parsed.GetValue(top)}; give 1 or more.");
-            }
 
             var archive = RunArchive.Open(parsed.GetValue(run));
             string? name = parsed.GetValue(tensor);

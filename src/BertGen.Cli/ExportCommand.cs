@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BertGen.Explore;
 using BertGen.Inference;
 
 namespace BertGen.Cli;
@@ -6,7 +7,7 @@ namespace BertGen.Cli;
 /// <summary><c>bertgen export [RUN] --out DIR</c>: a Hugging Face model folder (model.safetensors, config.json, vocab.txt).</summary>
 internal static class ExportCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(ModelChoice models, TextWriter output)
     {
         var run = new Argument<string?>("run") { Description = "The run folder. Default: the newest run under runs/.", Arity = ArgumentArity.ZeroOrOne };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint file. Default: the run's newest." };
@@ -15,7 +16,8 @@ internal static class ExportCommand
         command.SetAction(parsed =>
         {
             string target = parsed.GetValue(outDir)!;
-            HuggingFaceExport.Export(parsed.GetValue(run), parsed.GetValue(checkpoint), target);
+            var archive = RunArchive.Open(parsed.GetValue(run));
+            HuggingFaceExport.Export(archive, models.ForRun(archive.Config.Name), parsed.GetValue(checkpoint), target);
             output.WriteLine($"Wrote {TrainCommand.Display(Path.GetFullPath(target))}: model.safetensors, config.json, vocab.txt.");
             return 0;
         });

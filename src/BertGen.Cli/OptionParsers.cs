@@ -21,8 +21,8 @@ internal static class OptionParsers
     /// <summary>An optional option of whole numbers from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static Option<int?> OptionalInt(string name, string description, int min, int max, string example) => new(name)
     {
-        Description = $"{description} ({Range(min, max)})",
-        CustomParser = result => ParseInt(result, name, min, max, "such as " + example),
+        Description = min == int.MinValue ? description + "." : $"{description} ({Range(min, max)})",
+        CustomParser = result => Optional(result, () => ParseInt(result, name, min, max, "such as " + example)),
     };
 
     /// <summary>An option of 64-bit seeds.</summary>
@@ -94,7 +94,10 @@ internal static class OptionParsers
     }
 
     private static string Range(int min, int max) =>
-        max == int.MaxValue ? $"{min} or more" : string.Create(CultureInfo.InvariantCulture, $"{min} to {max}");
+        min == int.MinValue ? "a whole number" : max == int.MaxValue ? $"{min} or more" : string.Create(CultureInfo.InvariantCulture, $"{min} to {max}");
 
     private static string Token(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+
+    /// <summary>Reads an optional option that may stand alone (as --figure): no token means the option without a value.</summary>
+    private static int? Optional(ArgumentResult result, Func<int> parse) => result.Tokens.Count == 0 ? null : parse();
 }

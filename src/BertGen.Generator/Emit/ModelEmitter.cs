@@ -176,6 +176,7 @@ internal sealed class ModelEmitter
             private readonly int _vocabSize;
             private readonly int _sampleLength;
             private readonly int _probsLm;
+            private readonly int _parameterLength;
 
             """);
     }
@@ -200,11 +201,17 @@ internal sealed class ModelEmitter
                 }
 
                 _vocabSize = vocabSize;
-                _probsLm = Act.LogitsLm + (MaxPred * vocabSize);
-                _sampleLength = _probsLm + (MaxPred * vocabSize);
+                checked
+                {
+                    // A vocabulary the corpus made may be large: a size that overflows is refused, not wrapped.
+                    _probsLm = Act.LogitsLm + (MaxPred * vocabSize);
+                    _sampleLength = _probsLm + (MaxPred * vocabSize);
+                    _parameterLength = Param.FixedLength + (vocabSize * (DModel + 1));
+                }
+
                 Config = new global::BertGen.ModelConfig(
                     "{{s.Name}}", MaxLen, BatchSize, MaxPred, Layers, Heads, DModel, DFF, DK, Segments, FfnAddNorm, EmbeddingLayerNorm, LayerNormEps, vocabSize);
-                Parameters = new global::BertGen.TensorLayout(ParameterTensors(), Param.FixedLength + (vocabSize * (DModel + 1)));
+                Parameters = new global::BertGen.TensorLayout(ParameterTensors(), _parameterLength);
                 Activations = new global::BertGen.TensorLayout(ActivationTensors(), _sampleLength);
             }
 

@@ -48,17 +48,27 @@ public sealed class CaptureFile
     /// <exception cref="InputException">The file is not a capture, or belongs to another configuration.</exception>
     public static CaptureFile Open(SafeTensorsFile file, ModelConfig config)
     {
-        if (!file.Metadata.TryGetValue(Checkpoint.ConfigKey, out var configText) || !file.Metadata.ContainsKey(SamplesKey))
+        if (!file.Metadata.TryGetValue(Checkpoint.ConfigKey, out var configText)
+            || !file.Metadata.TryGetValue(SamplesKey, out var samplesText)
+            || !int.TryParse(samplesText, NumberStyles.None, CultureInfo.InvariantCulture, out int samples) || samples < 1)
         {
-            throw new InputException($"'{file.Source}' is not a BertGen capture: its metadata lacks the configuration or the sample count.");
+            throw new InputException($"'{file.Source}' is not a BertGen capture: its metadata lacks the configuration or a sample count.");
         }
 
-        if (ConfigJson.Parse(configText) != config)
+        if (ConfigJson.TryParse(configText) != config)
         {
             throw new InputException($"'{file.Source}' was captured from another configuration than its run's config.json.");
         }
 
-        int samples = int.Parse(file.Metadata[SamplesKey], CultureInfo.InvariantCulture);
+        foreach (var t in file.Tensors)
+        {
+            bool perSample = t.Name.StartsWith("act.", StringComparison.Ordinal) || t.Name.StartsWith("input.", StringComparison.Ordinal);
+            if (perSample && (t.Shape.Length == 0 || t.Shape[0] != samples || (t.Name.StartsWith("input.", StringComparison.Ordinal) && t.DType != "I32")))
+            {
+                throw new InputException($"'{file.Source}': tensor '{t.Name}' {t.ShapeText} ({t.DType}) does not hold one row for each of its {samples} samples.");
+            }
+        }
+
         return new CaptureFile(file, Checkpoint.Epoch(file) ?? -1, samples);
     }
 

@@ -57,6 +57,12 @@ public sealed class CaptureStore : IRunRecord
     /// <summary>Whether the captures live only in memory.</summary>
     public bool InMemory => _directory is null;
 
+    /// <summary>
+    /// Bytes of free disk space a capture must leave, for the checkpoints and metrics.csv that matter more: a capture
+    /// that would eat into them is not written.
+    /// </summary>
+    public long ReservedSpace { get; init; }
+
     /// <inheritdoc/>
     public CaptureFile Capture(int epoch)
     {
@@ -85,6 +91,14 @@ public sealed class CaptureStore : IRunRecord
         else
         {
             Directory.CreateDirectory(_directory);
+            long needed = tensors.Sum(t => t.Count * (t.Float64 is null ? 4 : 8)) + (1 << 16);
+            long free = new DriveInfo(_directory).AvailableFreeSpace;
+            if (free < needed + ReservedSpace)
+            {
+                throw new IOException(
+                    $"it needs {needed:N0} bytes, and of the {free:N0} free {Math.Min(free, ReservedSpace):N0} are kept for checkpoints and metrics.csv");
+            }
+
             SafeTensorsFile.Write(Path.Combine(_directory, EpochFiles.Name(epoch)), tensors, metadata);
             _captures.Remove(epoch);
         }

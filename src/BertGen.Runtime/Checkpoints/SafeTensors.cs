@@ -455,7 +455,6 @@ public sealed class SafeTensorsFile
         }
 
         var shape = new List<long>();
-        long count = 1;
         foreach (var d in shapeElement.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long n) || n < 0)
@@ -464,12 +463,19 @@ public sealed class SafeTensorsFile
             }
 
             shape.Add(n);
-            if (n != 0 && count > dataLength / n)
+        }
+
+        // A dimension of 0 makes the tensor empty whatever the others are; otherwise the product, which must fit the data
+        // (a value is at least a byte), is checked before it can overflow.
+        long count = shape.Contains(0) ? 0 : 1;
+        for (int k = 0; k < shape.Count && count != 0; k++)
+        {
+            if (count > dataLength / shape[k])
             {
-                throw Bad(source, $"tensor '{name}' has shape [{string.Join(", ", shape)}...], larger than the file");
+                throw Bad(source, $"tensor '{name}' has shape [{string.Join(", ", shape)}], larger than the file");
             }
 
-            count *= n;
+            count *= shape[k];
         }
 
         if (offsetsElement.GetArrayLength() != 2)

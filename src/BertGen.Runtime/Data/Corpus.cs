@@ -27,20 +27,15 @@ public static class Corpus
         "the default corpus");
 
     /// <summary>Reads a corpus file.</summary>
-    /// <exception cref="InputException">The file cannot be read, or a line is not a labelled pair.</exception>
+    /// <exception cref="InputException">The file cannot be read, is not UTF-8, or a line is not a labelled pair.</exception>
     public static IReadOnlyList<SentencePair> Load(string path)
     {
-        string text;
-        try
+        if (!File.Exists(path))
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InputException($"cannot read the corpus '{path}': {e.Message}", e);
+            throw new InputException($"cannot read the corpus '{path}': there is no such file.");
         }
 
-        return Parse(text, path);
+        return Parse(IO.TextFile.Read(path), path);
     }
 
     /// <summary>Parses corpus text; <paramref name="source"/> names it in messages.</summary>

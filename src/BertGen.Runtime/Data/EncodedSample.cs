@@ -6,7 +6,6 @@ namespace BertGen.Data;
 /// </summary>
 public sealed record EncodedSample(
     string Text,
-    string MaskedText,
     int[] InputIds,
     int[] SegmentIds,
     int[] MaskedPositions,

@@ -90,7 +90,7 @@ public sealed class SampleEncoder
             }
         }
 
-        return new EncodedSample(pair.Text, _vocabulary.Decode(inputIds), inputIds, segmentIds, maskedPositions, maskedTokens, pair.IsNext);
+        return new EncodedSample(pair.Text, inputIds, segmentIds, maskedPositions, maskedTokens, pair.IsNext);
     }
 
     /// <summary>The positions the pins name, in order along the pair: each pin the first occurrence of its word not pinned yet.</summary>

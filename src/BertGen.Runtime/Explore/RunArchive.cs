@@ -42,7 +42,7 @@ public sealed class RunArchive : IRunRecord
     public IReadOnlyList<int> CapturedEpochs { get; }
 
     /// <summary>Every row of metrics.csv (empty while the run has not finished).</summary>
-    public IReadOnlyList<EpochMetrics> Metrics => _metrics ??= ReadMetrics();
+    public IReadOnlyList<EpochMetrics> Metrics => _metrics ??= Folder.ReadMetrics();
 
     /// <summary>Opens the run at <paramref name="path"/>, or the newest run under runs/ when it is null.</summary>
     /// <exception cref="InputException">There is no such run, or one of its files is unreadable.</exception>
@@ -57,22 +57,9 @@ public sealed class RunArchive : IRunRecord
                 : $"there is no run '{path}'.{runs}");
         }
 
-        var config = ReadConfig(folder.ConfigFile);
-        Vocabulary vocabulary;
-        try
-        {
-            vocabulary = new Vocabulary(File.ReadAllLines(folder.VocabularyFile));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read '{folder.VocabularyFile}': {e.Message}", e);
-        }
-        catch (FormatException e)
-        {
-            throw new InputException($"'{folder.VocabularyFile}': {e.Message}", e);
-        }
-
-        var samples = ReadSamples(folder.SamplesFile);
+        var config = folder.ReadModelConfig();
+        var vocabulary = folder.ReadVocabulary(config);
+        var samples = folder.ReadSamples(config, vocabulary);
         return new RunArchive(folder, config, vocabulary, samples, folder.CapturedEpochs());
     }
 
@@ -116,71 +103,5 @@ public sealed class RunArchive : IRunRecord
     {
         var runs = Runs();
         return runs.Count == 0 ? $" There are no runs under '{RunFolder.DefaultRoot}'." : $" Runs: {string.Join(", ", runs.TakeLast(10))}.";
-    }
-
-    private static ModelConfig ReadConfig(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return ConfigJson.Read(doc.RootElement.GetProperty("model"));
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{path}' is not a BertGen config.json: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read '{path}': {e.Message}", e);
-        }
-    }
-
-    private static List<EncodedSample> ReadSamples(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.EnumerateArray().Select(s => new EncodedSample(
-                s.GetProperty("text").GetString()!,
-                s.GetProperty("maskedText").GetString()!,
-                Ints(s.GetProperty("inputIds")),
-                Ints(s.GetProperty("segmentIds")),
-                Ints(s.GetProperty("maskedPositions")),
-                Ints(s.GetProperty("maskedTokens")),
-                s.GetProperty("isNext").GetBoolean())).ToList();
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{path}' is not a BertGen samples.json: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read '{path}': {e.Message}", e);
-        }
-    }
-
-    private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    private IReadOnlyList<EpochMetrics> ReadMetrics()
-    {
-        if (!File.Exists(Folder.MetricsFile))
-        {
-            return [];
-        }
-
-        var rows = new List<EpochMetrics>();
-        foreach (var line in File.ReadLines(Folder.MetricsFile).Skip(1))
-        {
-            try
-            {
-                rows.Add(EpochMetrics.FromCsv(line));
-            }
-            catch (FormatException e)
-            {
-                throw new InputException($"'{Folder.MetricsFile}': line {rows.Count + 2}: {e.Message}.", e);
-            }
-        }
-
-        return rows;
     }
 }

@@ -23,7 +23,30 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
+
+        Renamed();
     }
+
+    /// <summary>
+    /// A point where a file or folder has just been renamed into place: where the kill tests stop the process. When
+    /// the environment variable <see cref="KillAfterRenamesVariable"/> holds a number N, the process kills itself
+    /// (SIGKILL, no clean-up) right after its Nth rename. It is read once; without it this does nothing.
+    /// </summary>
+    public static void Renamed()
+    {
+        if (KillAfter > 0 && Interlocked.Increment(ref _renames) == KillAfter)
+        {
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+            Thread.Sleep(Timeout.Infinite);
+        }
+    }
+
+    /// <summary>The fault-injection variable of <see cref="Renamed"/>: kill the process after this many renames.</summary>
+    public const string KillAfterRenamesVariable = "BERTGEN_FAULT_KILL_AFTER_RENAMES";
+
+    private static readonly int KillAfter = int.TryParse(Environment.GetEnvironmentVariable(KillAfterRenamesVariable), out int n) ? n : 0;
+
+    private static int _renames;
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark).</summary>
     public static void WriteText(string path, string text) =>

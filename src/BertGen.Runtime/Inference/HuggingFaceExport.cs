@@ -18,42 +18,48 @@ public static class HuggingFaceExport
         : !c.EmbeddingLayerNorm ? "Hugging Face's BERT always has a LayerNorm over the embeddings, and this model was built with embeddingLayerNorm false"
         : null;
 
-    /// <summary>Exports the newest checkpoint of <paramref name="run"/> (or <paramref name="checkpoint"/>) to <paramref name="outputDirectory"/>.</summary>
-    /// <exception cref="InputException">The configuration cannot be expressed, the run has no checkpoint, or the folder is not empty.</exception>
-    public static void Export(string? run, string? checkpoint, string outputDirectory)
+    /// <summary>
+    /// Exports the newest checkpoint of <paramref name="run"/> (or <paramref name="checkpoint"/>) to
+    /// <paramref name="outputDirectory"/>: only what a checkpoint load accepts (every tensor of the model, F32, of its
+    /// shape, finite, with a good checksum), written afresh with Hugging Face's names.
+    /// </summary>
+    /// <exception cref="InputException">The configuration cannot be expressed, the checkpoint is not one of this model, or the folder is not empty.</exception>
+    public static void Export(RunArchive run, ModelDefinition model, string? checkpoint, string outputDirectory)
     {
-        var archive = RunArchive.Open(run);
-        var c = archive.Config;
+        var c = run.Config;
         if (Inexpressible(c) is { } why)
         {
-            throw new InputException($"cannot export '{archive.Folder.Path}': {why}.");
+            throw new InputException($"cannot export '{run.Folder.Path}': {why}.");
         }
 
-        checkpoint ??= archive.Folder.NewestCheckpoint();
+        checkpoint ??= run.Folder.NewestCheckpoint();
         if (!File.Exists(checkpoint))
         {
             throw new InputException($"there is no checkpoint '{checkpoint}'.");
         }
 
-        var file = SafeTensorsFile.Read(checkpoint);
-        if (!file.Metadata.TryGetValue(Checkpoint.ConfigKey, out var config) || !ConfigJson.Parse(config).SameShape(c))
+        var created = model.Create(c.VocabSize);
+        if (!created.Config.SameShape(c))
         {
-            throw new InputException($"'{checkpoint}' was not written for the configuration of '{archive.Folder.Path}'.");
+            throw new InputException($"'{run.Folder.Path}' was trained with another configuration than this build's bertgen.json; rebuild with the run's configuration.");
         }
 
+        var file = SafeTensorsFile.Open(checkpoint);
+        if (!file.Metadata.TryGetValue(Checkpoint.ConfigKey, out var config) || ConfigJson.TryParse(config) is not { } written || !written.SameShape(c))
+        {
+            throw new InputException($"'{checkpoint}' was not written for the configuration of '{run.Folder.Path}'.");
+        }
+
+        var parameters = Checkpoint.Load(file, created);
         if (File.Exists(outputDirectory) || (Directory.Exists(outputDirectory) && Directory.EnumerateFileSystemEntries(outputDirectory).Any()))
         {
             throw new InputException($"'{outputDirectory}' already exists and is not an empty folder; choose another --out.");
         }
 
         Directory.CreateDirectory(outputDirectory);
-        AtomicFile.Write(Path.Combine(outputDirectory, "model.safetensors"), stream =>
-        {
-            using var source = File.OpenRead(checkpoint);
-            source.CopyTo(stream);
-        });
+        Checkpoint.Save(Path.Combine(outputDirectory, "model.safetensors"), created, parameters, Checkpoint.Epoch(file) ?? 0);
         AtomicFile.Write(Path.Combine(outputDirectory, "config.json"), stream => WriteConfig(stream, c));
-        AtomicFile.WriteText(Path.Combine(outputDirectory, "vocab.txt"), string.Join('\n', archive.Vocabulary.Tokens) + "\n");
+        AtomicFile.WriteText(Path.Combine(outputDirectory, "vocab.txt"), string.Join('\n', run.Vocabulary.Tokens) + "\n");
     }
 
     private static void WriteConfig(Stream stream, ModelConfig c)

@@ -143,7 +143,7 @@ public sealed class Predictor
         var tokens = new int[c.MaxPred];
         masks.CopyTo(positions, 0);
         Array.Fill(tokens, Vocabulary.Mask, 0, masks.Length); // any word but [PAD]: marks the slot as real
-        var sample = new EncodedSample(first + " " + second, Vocabulary.Decode(input), input, segments, positions, tokens, false);
+        var sample = new EncodedSample(first + " " + second, input, segments, positions, tokens, false);
         _batch.Load([sample]);
         Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
         Model.Loss<float>(_batch, _activations);

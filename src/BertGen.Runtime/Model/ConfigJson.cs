@@ -56,11 +56,24 @@ public static class ConfigJson
         m.GetProperty("layerNormEps").GetDouble(),
         m.GetProperty("vocabSize").GetInt32());
 
+    /// <summary>The configuration <paramref name="json"/> holds, or null when it is not one.</summary>
+    public static ModelConfig? TryParse(string json)
+    {
+        try
+        {
+            return Parse(json);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <inheritdoc cref="Read(JsonElement)"/>
     /// <exception cref="JsonException">The text is not JSON.</exception>
     public static ModelConfig Parse(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
         return Read(doc.RootElement);
     }
 }

@@ -90,7 +90,14 @@ public sealed class MetricsLog : IDisposable
         }
         finally
         {
-            _writer.Dispose();
+            try
+            {
+                _writer.Dispose();
+            }
+            catch (IOException)
+            {
+                // The flush above has said why already.
+            }
         }
     }
 

@@ -153,7 +153,7 @@ public sealed class RunFolder
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(ConfigFile));
+            using var doc = JsonDocument.Parse(TextFile.Read(ConfigFile), Json);
             var t = doc.RootElement.GetProperty("training");
             var options = new TrainingOptions
             {
@@ -175,6 +175,112 @@ public sealed class RunFolder
         }
     }
 
+    /// <summary>Reads the model's configuration from config.json (the one <see cref="WriteConfig"/> wrote).</summary>
+    /// <exception cref="InputException">The file is missing, not UTF-8 or JSON, repeats a key, or lacks a setting.</exception>
+    public ModelConfig ReadModelConfig()
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(TextFile.Read(ConfigFile), Json);
+            var config = ConfigJson.Read(doc.RootElement.GetProperty("model"));
+            return config.VocabSize >= 5 && config.MaxLen >= 5 && config.MaxPred >= 1 && config.BatchSize >= 1 && config.Segments >= 2
+                ? config
+                : throw new InputException($"'{ConfigFile}': the model's sizes are out of range ({ConfigJson.Serialize(config)}).");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{ConfigFile}' is not a BertGen config.json: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads vocab.txt, which must hold the configuration's vocabulary size of tokens.</summary>
+    /// <exception cref="InputException">The file is missing, not UTF-8, not a vocabulary, or of another size.</exception>
+    public Vocabulary ReadVocabulary(ModelConfig config)
+    {
+        string text = TextFile.Read(VocabularyFile);
+        var lines = text.ReplaceLineEndings("\n").Split('\n').ToList();
+        if (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        Vocabulary vocabulary;
+        try
+        {
+            vocabulary = new Vocabulary(lines);
+        }
+        catch (FormatException e)
+        {
+            throw new InputException($"'{VocabularyFile}': {e.Message}", e);
+        }
+
+        return vocabulary.Count == config.VocabSize
+            ? vocabulary
+            : throw new InputException($"'{VocabularyFile}' holds {vocabulary.Count} tokens, but config.json says the vocabulary has {config.VocabSize}.");
+    }
+
+    /// <summary>
+    /// Reads samples.json, each sample checked against the configuration and the vocabulary: arrays of maxLen and maxPred
+    /// values, ids in the vocabulary, segment ids and masked positions in range.
+    /// </summary>
+    /// <exception cref="InputException">The file is missing, not UTF-8 or JSON, repeats a key, or a sample is wrong; the message names it.</exception>
+    public List<EncodedSample> ReadSamples(ModelConfig config, Vocabulary vocabulary)
+    {
+        List<EncodedSample> samples;
+        try
+        {
+            using var doc = JsonDocument.Parse(TextFile.Read(SamplesFile), Json);
+            samples = doc.RootElement.EnumerateArray().Select(s => new EncodedSample(
+                s.GetProperty("text").GetString()!,
+                Ints(s.GetProperty("inputIds")),
+                Ints(s.GetProperty("segmentIds")),
+                Ints(s.GetProperty("maskedPositions")),
+                Ints(s.GetProperty("maskedTokens")),
+                s.GetProperty("isNext").GetBoolean())).ToList();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{SamplesFile}' is not a BertGen samples.json: {e.Message}", e);
+        }
+
+        if (samples.Count == 0)
+        {
+            throw new InputException($"'{SamplesFile}' holds no samples.");
+        }
+
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var s = samples[i];
+            Check(i, "inputIds", s.InputIds, config.MaxLen, vocabulary.Count, "the vocabulary's ids");
+            Check(i, "segmentIds", s.SegmentIds, config.MaxLen, config.Segments, "segment ids");
+            Check(i, "maskedPositions", s.MaskedPositions, config.MaxPred, config.MaxLen, "positions");
+            Check(i, "maskedTokens", s.MaskedTokens, config.MaxPred, vocabulary.Count, "the vocabulary's ids");
+        }
+
+        return samples;
+    }
+
+    /// <summary>Every row of metrics.csv that ends with a line break (none when the file is not there).</summary>
+    /// <exception cref="InputException">A row is not six numbers; the message names its line.</exception>
+    public IReadOnlyList<EpochMetrics> ReadMetrics()
+    {
+        var rows = MetricsLog.CompleteRows(MetricsFile);
+        var metrics = new List<EpochMetrics>(rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            try
+            {
+                metrics.Add(EpochMetrics.FromCsv(rows[i]));
+            }
+            catch (FormatException e)
+            {
+                throw new InputException($"'{MetricsFile}': line {i + 2}: {e.Message}.", e);
+            }
+        }
+
+        return metrics;
+    }
+
     /// <summary>Writes corpus.txt: the pairs the run trains on, in the corpus file format, so a resume masks them again.</summary>
     public void WriteCorpus(IReadOnlyList<SentencePair> pairs) => AtomicFile.WriteText(CorpusFile, Corpus.Format(pairs));
 
@@ -186,26 +292,52 @@ public sealed class RunFolder
     public void WriteVocabulary(Vocabulary vocabulary) =>
         AtomicFile.WriteText(VocabularyFile, string.Join('\n', vocabulary.Tokens) + "\n");
 
-    /// <summary>Writes samples.json: per sample its text, masked text, ids, masks and label.</summary>
-    public void WriteSamples(IReadOnlyList<EncodedSample> samples) =>
-        WriteJson(SamplesFile, json =>
+    /// <summary>
+    /// Writes samples.json: an array of one object per sample and line (its text, masked text, ids, masks and label),
+    /// streamed to the file, so that a large corpus needs no more memory for it than one sample.
+    /// </summary>
+    public void WriteSamples(IReadOnlyList<EncodedSample> samples, Vocabulary vocabulary) =>
+        AtomicFile.Write(SamplesFile, stream =>
         {
-            json.WriteStartArray();
-            foreach (var s in samples)
+            using var json = new Utf8JsonWriter(stream);
+            stream.Write("[\n"u8);
+            for (int i = 0; i < samples.Count; i++)
             {
+                var s = samples[i];
+                json.Reset();
                 json.WriteStartObject();
                 json.WriteString("text", s.Text);
-                json.WriteString("maskedText", s.MaskedText);
+                json.WriteString("maskedText", vocabulary.Decode(s.InputIds));
                 WriteInts(json, "inputIds", s.InputIds);
                 WriteInts(json, "segmentIds", s.SegmentIds);
                 WriteInts(json, "maskedPositions", s.MaskedPositions);
                 WriteInts(json, "maskedTokens", s.MaskedTokens);
                 json.WriteBoolean("isNext", s.IsNext);
                 json.WriteEndObject();
+                json.Flush();
+                stream.Write(i + 1 < samples.Count ? ",\n"u8 : "\n"u8);
             }
 
-            json.WriteEndArray();
+            stream.Write("]\n"u8);
         });
+
+    private static readonly JsonDocumentOptions Json = new() { AllowDuplicateProperties = false };
+
+    private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+    private void Check(int sample, string name, int[] values, int length, int bound, string what)
+    {
+        if (values.Length != length)
+        {
+            throw new InputException($"'{SamplesFile}': sample {sample}: {name} has {values.Length} values, but the model takes {length}.");
+        }
+
+        int bad = Array.FindIndex(values, v => v < 0 || v >= bound);
+        if (bad >= 0)
+        {
+            throw new InputException($"'{SamplesFile}': sample {sample}: {name}[{bad}] is {values[bad]}, outside {what} (0 to {bound - 1}).");
+        }
+    }
 
     private static void WriteInts(Utf8JsonWriter json, string name, int[] values)
     {
@@ -259,6 +391,7 @@ public sealed class StagedFolder
         }
 
         Directory.Move(Staging.Path, _target);
+        AtomicFile.Renamed();
         return new RunFolder(_target);
     }
 

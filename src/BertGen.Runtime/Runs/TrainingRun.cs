@@ -90,7 +90,12 @@ public sealed class TrainingRun : IDisposable
         _captureSamples = Math.Min(options.CaptureSamples ?? CaptureRecorder.DefaultSamples(trainer.Model, trainer.SampleCount), trainer.SampleCount);
         Captures = new CaptureStore(
             folder?.Path ?? "in memory", trainer.Model.Config, data.Vocabulary, data.Samples.Take(_captureSamples).ToList(),
-            folder?.CapturesDirectory, AllMetrics);
+            folder?.CapturesDirectory, AllMetrics)
+        {
+            // Room for two checkpoints with their optimizer files (the one written and the one being written) and the
+            // metrics of every epoch still to train.
+            ReservedSpace = (2L * 3 * 4 * trainer.Parameters.Length) + (128L * Math.Max(0, options.Epochs - trainer.Epoch)) + (1L << 20),
+        };
     }
 
     /// <summary>The model being trained.</summary>
@@ -157,7 +162,7 @@ public sealed class TrainingRun : IDisposable
             var f = staged.Staging;
             f.WriteConfig(created.Config, options, corpusName);
             f.WriteVocabulary(data.Vocabulary);
-            f.WriteSamples(data.Samples);
+            f.WriteSamples(data.Samples, data.Vocabulary);
             f.WriteCorpus(pairs);
             MetricsLog.Create(f.MetricsFile).Dispose();
             WriteCheckpoint(f, trainer, options.DynamicMasking ? maskRandom.State : null, 0);
@@ -292,7 +297,11 @@ public sealed class TrainingRun : IDisposable
             bool capture = _captures.Contains(epoch - 1) && !_capturesFailed;
             var metrics = Trainer.TrainEpoch(capture ? recorder.AfterBackward : null);
             _metrics.Add(metrics);
-            _log?.Append(metrics);
+            if (!TryLog(metrics, epoch))
+            {
+                return Stopped(TrainingOutcome.WriteFailed, first, epoch, clock.Elapsed - fileTime.Elapsed);
+            }
+
             onEpoch?.Invoke(metrics);
             if (!double.IsFinite(metrics.Loss))
             {
@@ -331,15 +340,17 @@ public sealed class TrainingRun : IDisposable
         var elapsed = clock.Elapsed - fileTime.Elapsed;
         bool captureLast = _captures.Contains(_options.Epochs) && !_capturesFailed;
         var predictions = new List<SamplePrediction>();
-        var final = Trainer.Evaluate(b =>
-        {
-            if (captureLast)
+        var final = Trainer.Evaluate(
+            b =>
             {
-                recorder.AfterBackward(b);
-            }
+                if (captureLast)
+                {
+                    recorder.AfterBackward(b);
+                }
 
-            SamplePrediction.FromBatch(Trainer, b, Data.Samples, Data.Vocabulary, KeptPredictions, predictions);
-        });
+                SamplePrediction.FromBatch(Trainer, b, Data.Samples, Data.Vocabulary, KeptPredictions, predictions);
+            },
+            backward: captureLast);
         var counts = Trainer.LastCounts;
         if (!double.IsFinite(final.Loss))
         {
@@ -368,6 +379,21 @@ public sealed class TrainingRun : IDisposable
     {
         _earlierParsed ??= _earlierMetrics.Select(EpochMetrics.FromCsv).ToList();
         return [.. _earlierParsed, .. _metrics];
+    }
+
+    /// <summary>Appends the epoch's row to metrics.csv; false, with the problem noted, when the disk refuses it.</summary>
+    private bool TryLog(EpochMetrics metrics, int epoch)
+    {
+        try
+        {
+            _log?.Append(metrics);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _problems.Add($"metrics.csv could not be written at epoch {epoch} ({e.Message})");
+            return false;
+        }
     }
 
     /// <summary>Writes a capture; a failure to write it (a full disk) is reported, and no later epoch is captured.</summary>
@@ -414,7 +440,15 @@ public sealed class TrainingRun : IDisposable
 
     private TrainingResult Stopped(TrainingOutcome outcome, int first, int epoch, TimeSpan elapsed)
     {
-        _log?.Flush();
+        try
+        {
+            _log?.Flush();
+        }
+        catch (Exception e) when (outcome == TrainingOutcome.WriteFailed && e is IOException or UnauthorizedAccessException)
+        {
+            // The disk refused already; the problem is noted, and the rows that were flushed stand.
+        }
+
         return new TrainingResult(outcome, epoch - first + 1, epoch, Steps(first, epoch), elapsed, _checkpoint, _metrics.Count > 0 ? _metrics[^1] : default, [])
         {
             Problems = _problems.ToList(),
@@ -472,6 +506,11 @@ public sealed class TrainingRun : IDisposable
         {
             _log?.Dispose();
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Every row up to the newest checkpoint was flushed before it was written; what the disk refused now is
+            // trained again on resume.
+        }
         finally
         {
             _log = null;
@@ -518,6 +557,10 @@ public sealed class TrainingRun : IDisposable
         catch (ArgumentOutOfRangeException e)
         {
             throw new InputException($"{source}: {e.Message.Split(" (Parameter")[0]}", e);
+        }
+        catch (OverflowException e)
+        {
+            throw new InputException($"{source}: a vocabulary of {vocabulary} tokens is too large for {model.Name}: its sizes would not fit an array.", e);
         }
     }
 

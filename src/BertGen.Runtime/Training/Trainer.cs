@@ -96,6 +96,9 @@ public sealed class Trainer
     /// <summary>Epochs trained so far.</summary>
     public int Epoch { get; set; }
 
+    /// <summary>Values of the activation arena and its gradients' scratch: one batch's (per thread), whatever the number of samples.</summary>
+    public long ActivationValues => _arena.LongLength + _scratch.LongLength + _threadScratch.Sum(s => s.LongLength);
+
     /// <summary>Samples trained on each epoch.</summary>
     public int SampleCount { get; }
 
@@ -151,18 +154,32 @@ public sealed class Trainer
     /// <see cref="Epoch"/> epochs, for captures and predictions. <paramref name="afterBatch"/>, when given, sees each
     /// batch after its backward pass, its gradients alone in <see cref="Gradients"/>.
     /// </summary>
-    public EpochMetrics Evaluate(Action<int>? afterBatch = null)
+    public EpochMetrics Evaluate(Action<int>? afterBatch = null) => Evaluate(afterBatch, backward: true);
+
+    /// <summary>
+    /// As <see cref="Evaluate(Action{int}?)"/>; without <paramref name="backward"/>, only the forward passes and the loss
+    /// run (no gradients), for the predictions and metrics alone.
+    /// </summary>
+    public EpochMetrics Evaluate(Action<int>? afterBatch, bool backward)
     {
         var totals = default(Totals);
         for (int b = 0; b < _batches.Length; b++)
         {
             Array.Clear(Gradients);
-            totals.Add(ForwardBackward(b));
+            totals.Add(backward ? ForwardBackward(b) : Forward(b));
             afterBatch?.Invoke(b);
         }
 
         LastCounts = totals.Counts;
         return totals.ToMetrics(Epoch);
+    }
+
+    private ForwardResult Forward(int b)
+    {
+        var batch = _batches[b];
+        var arena = _arena.AsSpan(0, batch.Count * Model.Activations.Length);
+        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, arena);
+        return Model.Loss<float>(batch, arena);
     }
 
     private ForwardResult ForwardBackward(int b)

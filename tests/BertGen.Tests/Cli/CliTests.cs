@@ -136,7 +136,7 @@ public sealed class CliTests
 
     internal static (int Code, string Output, string Error) Run(params string[] args) => RunWith([TinyBert.Definition], args);
 
-    private static (int Code, string Output, string Error) RunWith(ModelDefinition[] models, params string[] args)
+    internal static (int Code, string Output, string Error) RunWith(ModelDefinition[] models, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

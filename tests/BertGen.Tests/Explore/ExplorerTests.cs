@@ -296,7 +296,9 @@ public sealed partial class ExplorerTests(DefaultRunFixture run)
     [InlineData(new[] { "--head", "-1" }, "bertgen: there is no head -1; heads are 0 to 4.")]
     [InlineData(new[] { "--figure", "3" }, "bertgen: there is no figure 3; figures are 4 to 17 (figures 1 to 3 are drawings).")]
     [InlineData(new[] { "--figure", "13", "--sample", "8" }, "bertgen: there is no sample 8; samples are 0 to 5.")]
-    [InlineData(new[] { "--tensor", "logits_lm", "--top", "0" }, "bertgen: --top is 0; give 1 or more.")]
+    [InlineData(new[] { "--tensor", "logits_lm", "--top", "0" }, "bertgen: --top is 0; give 1 to 100000.")]
+    [InlineData(new[] { "--decimals", "abc" }, "bertgen: --decimals: 'abc' is not a whole number; write one such as 2.")]
+    [InlineData(new[] { "--sample", "1.5" }, "bertgen: --sample: '1.5' is not a whole number (write digits only, no commas or dots); write one such as 0.")]
     public void Asking_for_what_does_not_exist_lists_what_does_and_exits_2(string[] args, string message)
     {
         var (code, _, error) = CliTests.Run(["explore", run.Path, .. args]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BertGen.Checkpoints;
 using BertGen.Data;
+using BertGen.Explore;
 using BertGen.Inference;
 using BertGen.Runs;
 using BertGen.Tests.Cli;
@@ -17,7 +18,7 @@ public sealed class ExportTests
         var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 5, CaptureEpochs = [] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
 
-        HuggingFaceExport.Export(temp["run"], null, temp["hf"]);
+        HuggingFaceExport.Export(RunArchive.Open(temp["run"]), HfBert.Definition, null, temp["hf"]);
 
         Assert.Equal(["config.json", "model.safetensors", "vocab.txt"], Directory.GetFiles(temp["hf"]).Select(Path.GetFileName).Order());
         var model = SafeTensorsFile.Read(Path.Combine(temp["hf"], "model.safetensors"));
@@ -64,8 +65,43 @@ public sealed class ExportTests
         var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 1, CaptureEpochs = [] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
         temp.Write("taken.txt", "keep");
-        var e = Assert.Throws<InputException>(() => HuggingFaceExport.Export(temp["run"], null, temp.Path));
+        var e = Assert.Throws<InputException>(() => HuggingFaceExport.Export(RunArchive.Open(temp["run"]), HfBert.Definition, null, temp.Path));
         Assert.Contains("already exists and is not an empty folder", e.Message);
         Assert.Equal("keep", File.ReadAllText(temp["taken.txt"]));
+    }
+
+    [Fact]
+    public void Export_writes_only_what_a_checkpoint_load_accepts()
+    {
+        using var temp = new TempFolder();
+        var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 2, CaptureEpochs = [2] }, temp["run"], TrainingRun.DefaultCorpusName);
+        run.Train();
+        var archive = RunArchive.Open(temp["run"]);
+        var model = new HfBert(42);
+        string capture = archive.Folder.CaptureFile(2);
+        string optimizer = OptimizerCheckpoint.PathFor(archive.Folder.CheckpointFile(2));
+        var nanWeights = new float[model.Parameters.Length];
+        nanWeights[3] = float.NaN;
+        Checkpoint.Save(temp["nan.safetensors"], model, nanWeights, 2);
+        var missing = model.Parameters.Skip(1).Select(t => SafeTensorData.Of(t.Name, t.Shape, new float[model.Parameters.Length], t.Offset)).ToList();
+        SafeTensorsFile.Write(temp["missing.safetensors"], missing, new Dictionary<string, string> { [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config) });
+        var f64 = model.Parameters.Select(t => SafeTensorData.Of(t.Name, t.Shape, new double[model.Parameters.Length], t.Offset)).ToList();
+        SafeTensorsFile.Write(temp["f64.safetensors"], f64, new Dictionary<string, string> { [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config) });
+
+        foreach (var (file, message) in new[]
+        {
+            (capture, "has no tensor 'bert.embeddings.word_embeddings.weight'"),
+            (optimizer, "has no tensor 'bert.embeddings.word_embeddings.weight'"),
+            (temp["nan.safetensors"], "holds NaN at index 3"),
+            (temp["missing.safetensors"], "has no tensor 'bert.embeddings.word_embeddings.weight'"),
+            (temp["f64.safetensors"], "is F64; BertGen checkpoints hold F32"),
+        })
+        {
+            string target = temp[$"hf-{Path.GetFileName(file)}"];
+            var (code, _, error) = CliTests.RunWith([HfBert.Definition], "export", temp["run"], "--checkpoint", file, "--out", target);
+            Assert.True(code == 2, $"{file}: {error}");
+            Assert.Contains(message, error);
+            Assert.False(Directory.Exists(target), file);
+        }
     }
 }

@@ -15,7 +15,7 @@ public sealed class PredictTests(DefaultRunFixture run)
         for (int s = 0; s < 6; s++)
         {
             var sample = run.Explorer.Run.Samples[s];
-            var (first, second) = Sentences(sample.MaskedText);
+            var (first, second) = Sentences(run.Vocabulary.Decode(sample.InputIds));
             var prediction = predictor.Predict(first, second);
 
             var actual = sample.MaskedTokens.Where(t => t != 0).ToArray();
@@ -31,7 +31,7 @@ public sealed class PredictTests(DefaultRunFixture run)
     [Fact]
     public void Predict_prints_the_top_words_per_mask_and_the_IsNext_probability()
     {
-        var (first, second) = Sentences(run.Explorer.Run.Samples[3].MaskedText);
+        var (first, second) = Sentences(run.Vocabulary.Decode(run.Explorer.Run.Samples[3].InputIds));
         // The console program is compiled for TinyBert, which has SeedBert's shape.
         var (code, output, error) = CliTests.Run("predict", run.Path, first, second);
 

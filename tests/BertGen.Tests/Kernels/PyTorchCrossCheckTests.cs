@@ -146,7 +146,6 @@ public sealed class PyTorchCrossCheckTests(ITestOutputHelper output)
         var isNext = fixture.Int32("input.is_next");
         var samples = Enumerable.Range(0, c.BatchSize).Select(s => new EncodedSample(
             "",
-            "",
             ids.AsSpan(s * c.MaxLen, c.MaxLen).ToArray(),
             segs.AsSpan(s * c.MaxLen, c.MaxLen).ToArray(),
             positions.AsSpan(s * c.MaxPred, c.MaxPred).ToArray(),

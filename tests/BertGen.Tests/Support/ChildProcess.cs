@@ -11,8 +11,19 @@ internal sealed class ChildProcess : IDisposable
     private readonly StringBuilder _error = new();
 
     public ChildProcess(params string[] args)
+        : this(new Dictionary<string, string>(), args)
+    {
+    }
+
+    /// <summary>Starts bertgen with <paramref name="args"/> and these environment variables set.</summary>
+    public ChildProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bertgen.dll"));
         foreach (var a in args)
         {
@@ -25,6 +36,9 @@ internal sealed class ChildProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
 
     public string Output
     {

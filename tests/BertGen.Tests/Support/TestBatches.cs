@@ -48,7 +48,7 @@ internal static class TestBatches
                 ids[at] = m % 2 == 0 ? Vocabulary.Mask : ids[at];
             }
 
-            samples[s] = new EncodedSample("", "", ids, segs, positions, tokens, random.NextInt(2) == 1);
+            samples[s] = new EncodedSample("", ids, segs, positions, tokens, random.NextInt(2) == 1);
         }
 
         var batch = new Batch(c.BatchSize, c.MaxLen, c.MaxPred);
