@@ -12,7 +12,8 @@ namespace BertGen.Generator;
 
 /// <summary>
 /// Reads every <c>bertgen.json</c> (or <c>*.bertgen.json</c>) among a project's AdditionalFiles and emits one model
-/// type per file: shape constants, parameter and activation layouts, and fixed-shape forward and backward kernels.
+/// type per file: shape constants, parameter and activation layouts, and the forward and backward passes over the
+/// runtime's kernels, compiled for the model's shapes.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class BertGenGenerator : IIncrementalGenerator

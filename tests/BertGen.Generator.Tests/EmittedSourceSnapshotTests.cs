@@ -4,8 +4,8 @@ using Snapshooter.Xunit;
 namespace BertGen.Generator.Tests;
 
 /// <summary>
-/// The source emitted for the seed configuration, approved as a snapshot: a change to any kernel shows as a diff to
-/// review in __snapshots__.
+/// The source emitted for the seed configuration, approved as a snapshot: a change to the model type or to its passes
+/// shows as a diff to review in __snapshots__.
 /// </summary>
 public sealed class EmittedSourceSnapshotTests
 {
@@ -17,9 +17,9 @@ public sealed class EmittedSourceSnapshotTests
     }
 
     [Fact]
-    public void Seed_configuration_emits_the_approved_kernel_source()
+    public void Seed_configuration_emits_the_approved_passes()
     {
         var result = GeneratorHarness.Run(("/p/bertgen.json", GeneratorHarness.Config()));
-        Snapshot.Match(result.Sources[$"{GeneratorHarness.Namespace}.TinyBert.Kernels.g.cs"], new SnapshotNameExtension("kernels"));
+        Snapshot.Match(result.Sources[$"{GeneratorHarness.Namespace}.TinyBert.Passes.g.cs"], new SnapshotNameExtension("passes"));
     }
 }

@@ -60,6 +60,23 @@ public sealed class GeneratedModelTests
         using var assembly = new MemoryStream();
         var emitted = result.Compilation.Emit(assembly);
         Assert.True(emitted.Success, what);
+        var longLines = result.Sources.SelectMany(source => source.Value.Split('\n').Select(line => (source.Key, line)))
+            .Where(x => x.line.Length > MaxLineLength).ToList();
+        Assert.True(longLines.Count == 0, $"{what}: lines over {MaxLineLength} characters:\n{string.Join("\n", longLines.Take(5))}");
+    }
+
+    /// <summary>The longest line the emitted source may have, so that it reads on a screen.</summary>
+    private const int MaxLineLength = 150;
+
+    [Theory]
+    [InlineData("14", "6", "GatheredRows")]
+    [InlineData("33", "8", "PerSample")]
+    public void Weight_gradients_are_gathered_over_a_short_batch_and_summed_per_sample_over_a_long_one(string maxLen, string batchSize, string expected)
+    {
+        var result = GeneratorHarness.Run(("/p/bertgen.json", GeneratorHarness.Config(("maxLen", maxLen), ("batchSize", batchSize))));
+
+        Assert.Empty(result.CompileProblems);
+        Assert.Contains($"WeightGradients = WeightGradientSum.{expected};", result.Sources[$"{GeneratorHarness.Namespace}.TinyBert.g.cs"]);
     }
 
     [Fact]

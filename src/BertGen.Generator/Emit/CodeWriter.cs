@@ -41,10 +41,10 @@ internal sealed class CodeWriter
         return this;
     }
 
-    /// <summary>Opens a method generic over the element type T (float or double).</summary>
+    /// <summary>Opens a method generic over the element type T (float or double); the signature may take several lines.</summary>
     public CodeWriter OpenKernel(string signature)
     {
-        Line(signature);
+        Lines(signature);
         Line("    where T : unmanaged, IFloatingPointIeee754<T>");
         Line("{");
         _indent++;

@@ -6,8 +6,9 @@ using BertGen.Generator.Model;
 namespace BertGen.Generator.Emit;
 
 /// <summary>
-/// Model spec to C#: the model type (shape constants, layouts, and the forward and backward passes that call
-/// the kernels in order) and, in a second file, the kernels. Knows nothing of syntax trees or files.
+/// Model spec to C#: the model type (shape constants, the shapes the runtime's kernels are compiled for, the parameter and
+/// activation layouts) and, in a second file, its passes (<see cref="PassEmitter"/>). Knows nothing of syntax trees or
+/// files.
 /// </summary>
 internal sealed class ModelEmitter
 {
@@ -27,7 +28,7 @@ internal sealed class ModelEmitter
     {
         var emitter = new ModelEmitter(spec);
         yield return ($"{spec.Namespace}.{spec.Name}.g.cs", emitter.EmitModel());
-        yield return ($"{spec.Namespace}.{spec.Name}.Kernels.g.cs", emitter.EmitKernels());
+        yield return ($"{spec.Namespace}.{spec.Name}.Passes.g.cs", emitter.EmitPasses());
     }
 
     private string EmitModel()
@@ -45,11 +46,7 @@ internal sealed class ModelEmitter
         EmitConstants(w);
         EmitConstruction(w);
         EmitTensorLists(w);
-        EmitForward(w);
-        LossEmitter.Emit(w);
-        w.Line();
-        EmitBackward(w);
-        w.Line();
+        EmitShapes(w);
         EmitOffsets(w, _param, "Offsets of the parameters in the flat parameter buffer (and in the gradient and Adam buffers).");
         w.Line();
         EmitOffsets(w, _act, "Offsets of the activations in one sample's block of the arena (and of their gradients in the scratch block).");
@@ -57,24 +54,14 @@ internal sealed class ModelEmitter
         return w.ToString();
     }
 
-    private string EmitKernels()
+    private string EmitPasses()
     {
         var w = new CodeWriter();
         Preamble(w);
         w.Open($"partial class {_s.Name}");
-        EmbeddingEmitter.Emit(w, _s);
-        w.Line();
-        LayerNormEmitter.Emit(w, _s);
-        w.Line();
-        AttentionEmitter.Emit(w, _s);
-        w.Line();
-        FeedForwardEmitter.Emit(w, _s);
-        w.Line();
-        HeadsEmitter.Emit(w, _s);
-        w.Line();
-        PrimitiveEmitter.Emit(w, _s.DModel);
+        new PassEmitter(_s, _param, _act).Emit(w);
         w.Close();
-        return w.ToString().TrimEnd('\n').Replace("\n\n}", "\n}") + "\n";
+        return w.ToString();
     }
 
     private void Preamble(CodeWriter w, string? assemblyAttribute = null)
@@ -87,9 +74,6 @@ internal sealed class ModelEmitter
             using System;
             using System.Collections.Generic;
             using System.Numerics;
-            using System.Runtime.CompilerServices;
-            using System.Runtime.InteropServices;
-            using System.Runtime.Intrinsics;
             using global::BertGen.Kernels;
 
             """);
@@ -152,24 +136,18 @@ internal sealed class ModelEmitter
             /// <summary>The vocabulary size the configuration fixes, or 0 when the corpus decides it.</summary>
             public const int ConfiguredVocabSize = {{s.VocabSize}};
 
-            /// <summary>1 / sqrt(DK).</summary>
-            private const double AttentionScale = {{(1.0 / System.Math.Sqrt(s.DK)).ToString("R", CultureInfo.InvariantCulture)}};
+            /// <summary>The id of [PAD]: a padded token, and a masked slot that holds no word.</summary>
+            private const int PadId = global::BertGen.Data.Vocabulary.Pad;
 
-            /// <summary>The score a [PAD] key gets before the softmax.</summary>
-            private const double MaskedScore = -1e9;
+            /// <summary>
+            /// How the linear layers' weight gradients sum over a range's samples: {{(WeightGradientsGathered(s) ? "the rows of all the samples gathered" : "one sample at a time")}}
+            /// ({{s.MaxLen * s.BatchSize}} rows a batch; see WeightGradientSum for the measurement).
+            /// </summary>
+            private const WeightGradientSum WeightGradients = WeightGradientSum.{{(WeightGradientsGathered(s) ? "GatheredRows" : "PerSample")}};
 
-            """);
-        if (!AttentionEmitter.Fused(s))
-        {
-            // Only the matrix-product attention packs panels of a head; the fused kernel keeps its own.
-            w.Lines($$"""
-                /// <summary>Values of one packed panel of q, k or v of a head (Gemm.PaddedWidth applied).</summary>
-                private const int PanelLength = {{System.Math.Max(s.DK * Padded(s.MaxLen), s.MaxLen * Padded(s.DK))}};
+            /// <summary>The decoder's weight gradient sums over the rows of all the samples gathered: there are only MaxPred a sample.</summary>
+            private const WeightGradientSum DecoderGradients = WeightGradientSum.GatheredRows;
 
-                """);
-        }
-
-        w.Lines($$"""
             /// <summary>Offset of the last encoder layer's output in a sample's block.</summary>
             private const int EncoderOutput = Act.LayerStart + ((Layers - 1) * Act.LayerSize) + Act.Layer.EncOutput;
 
@@ -197,7 +175,8 @@ internal sealed class ModelEmitter
                 if (ConfiguredVocabSize != 0 && vocabSize != ConfiguredVocabSize)
                 {
                     throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize,
-                        $"{{s.ConfigFileName}} fixes vocabSize at {ConfiguredVocabSize}, but the vocabulary has {vocabSize} tokens; change vocabSize there or remove it to let the corpus decide.");
+                        $"{{s.ConfigFileName}} fixes vocabSize at {ConfiguredVocabSize}, but the vocabulary has {vocabSize} tokens; "
+                        + "change vocabSize there or remove it to let the corpus decide.");
                 }
 
                 _vocabSize = vocabSize;
@@ -209,8 +188,7 @@ internal sealed class ModelEmitter
                     _parameterLength = Param.FixedLength + (vocabSize * (DModel + 1));
                 }
 
-                Config = new global::BertGen.ModelConfig(
-                    "{{s.Name}}", MaxLen, BatchSize, MaxPred, Layers, Heads, DModel, DFF, DK, Segments, FfnAddNorm, EmbeddingLayerNorm, LayerNormEps, vocabSize);
+                Config = Definition.Shape with { VocabSize = vocabSize };
                 Parameters = new global::BertGen.TensorLayout(ParameterTensors(), _parameterLength);
                 Activations = new global::BertGen.TensorLayout(ActivationTensors(), _sampleLength);
             }
@@ -221,7 +199,8 @@ internal sealed class ModelEmitter
             /// <summary>This model before it has a vocabulary: its configuration and a factory, for the training API and the commands.</summary>
             public static global::BertGen.ModelDefinition Definition { get; } = new(
                 new global::BertGen.ModelConfig(
-                    "{{s.Name}}", MaxLen, BatchSize, MaxPred, Layers, Heads, DModel, DFF, DK, Segments, FfnAddNorm, EmbeddingLayerNorm, LayerNormEps, ConfiguredVocabSize),
+                    "{{s.Name}}", MaxLen, BatchSize, MaxPred, Layers, Heads, DModel, DFF, DK, Segments,
+                    FfnAddNorm, EmbeddingLayerNorm, LayerNormEps, ConfiguredVocabSize),
                 static vocabSize => new {{s.Name}}(vocabSize));
 
             /// <inheritdoc/>
@@ -250,16 +229,21 @@ internal sealed class ModelEmitter
 
     private void EmitTensorList(CodeWriter w, LayoutPlan plan, bool parameters)
     {
-        string Yield(LayoutPlan.Slot slot, string name, string layer, string offset) =>
-            $"yield return new({name}, {layer}, {offset}, [{string.Join(", ", slot.Shape.Select(d => d == "V" ? "_vocabSize" : d))}]"
-            + (parameters ? $", global::BertGen.TensorInit.{slot.Init})" : ")") + ";";
+        // A line of the list, broken before the shape when it would be long.
+        string Yield(LayoutPlan.Slot slot, string name, string layer, string offset, int indent)
+        {
+            string head = $"yield return new({name}, {layer}, {offset}, ";
+            string tail = $"[{string.Join(", ", slot.Shape.Select(d => d == "V" ? "_vocabSize" : d))}]"
+                + (parameters ? $", global::BertGen.TensorInit.{slot.Init})" : ")") + ";";
+            return indent + head.Length + tail.Length > 150 ? head.TrimEnd() + "\n    " + tail : head + tail;
+        }
 
         // Hugging Face order for parameters: word embeddings first.
         var leading = parameters ? plan.Vocab.Take(1).Concat(plan.Head) : plan.Head;
         var trailing = parameters ? plan.Tail.Concat(plan.Vocab.Skip(1)) : plan.Tail.Concat(plan.Vocab);
         foreach (var slot in leading)
         {
-            w.Line(Yield(slot, Quote(slot.Name), "-1", Offset(plan, slot)));
+            w.Lines(Yield(slot, Quote(slot.Name), "-1", Offset(plan, slot), 8));
         }
 
         w.Open("for (int layer = 0; layer < Layers; layer++)");
@@ -267,14 +251,14 @@ internal sealed class ModelEmitter
         foreach (var slot in plan.Layer)
         {
             string name = parameters ? "$\"" + slot.Name.Replace("{0}", "{layer}") + "\"" : Quote(slot.Name);
-            w.Line(Yield(slot, name, "layer", $"at + {plan.Kind}.Layer.{slot.Constant}"));
+            w.Lines(Yield(slot, name, "layer", $"at + {plan.Kind}.Layer.{slot.Constant}", 12));
         }
 
         w.Close();
         w.Line();
         foreach (var slot in trailing)
         {
-            w.Line(Yield(slot, Quote(slot.Name), "-1", Offset(plan, slot)));
+            w.Lines(Yield(slot, Quote(slot.Name), "-1", Offset(plan, slot), 8));
         }
     }
 
@@ -326,315 +310,56 @@ internal sealed class ModelEmitter
         w.Close();
     }
 
-    private void EmitForward(CodeWriter w)
+    private void EmitShapes(CodeWriter w)
     {
         var s = _s;
-        string embedOut = s.EmbeddingLayerNorm ? "Act.EmbeddingNorm" : "Act.Embedding";
-        (int, int) qkv = (s.DModel, s.DAttn), outProj = (s.DAttn, s.DModel), ff1 = (s.DModel, s.DFF), ff2 = (s.DFF, s.DModel);
-        (int, int) dd = (s.DModel, s.DModel), d2 = (s.DModel, 2);
-        w.Line("/// <inheritdoc/>");
-        w.OpenKernel("public void ForwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)");
         w.Lines($$"""
-            var p = parameters.Slice(0, Parameters.Length);
-            var arena = activations.Slice(0, count * _sampleLength);
-            for (int s = 0; s < count; s++)
+            /// <summary>Rows of DModel values, as the LayerNorm, embedding and gather kernels are compiled for them.</summary>
+            private readonly struct ModelWidth : IRowWidth
             {
-                var a = arena.Slice(s * _sampleLength, _sampleLength);
-                var ids = new ReadOnlySpan<int>(batch.InputIds, (first + s) * MaxLen, MaxLen);
-                var segs = new ReadOnlySpan<int>(batch.SegmentIds, (first + s) * MaxLen, MaxLen);
-                EmbeddingForward({{P("WordEmbeddings")}}, {{P("PositionEmbeddings")}}, {{P("TokenTypeEmbeddings")}}, ids, segs,
-                    {{A("TokEmbed")}}, {{A("PosEmbed")}}, {{A("SegEmbed")}}, {{A("Embedding")}}, {{A("AttnMask")}});
+                public static int Width => DModel;
+            }
+
+            /// <summary>The attention's shape, as the attention kernels are compiled for it.</summary>
+            private readonly struct AttentionShape : IAttentionShape
+            {
+                public static int MaxLen => {{s.Name}}.MaxLen;
+
+                public static int Heads => {{s.Name}}.Heads;
+
+                public static int HeadWidth => DK;
+            }
+
             """);
-        if (s.EmbeddingLayerNorm)
+        foreach (var (name, summary, inputs, outputs) in new[]
         {
-            w.Line($"    LayerNormForward({A("Embedding")}, {P("EmbeddingsNormWeight")}, {P("EmbeddingsNormBias")}, {A("EmbeddingNorm")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, MaxLen);");
-        }
-
-        w.Lines($$"""
-            }
-
-            for (int layer = 0; layer < Layers; layer++)
-            {
-                EncoderLayerForward(p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize), arena, LayerInput(layer), Act.LayerStart + (layer * Act.LayerSize), _sampleLength, count);
-            }
-
-            HeadsForward(p, batch, first, count, arena);
-            """);
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>Where layer <paramref name=\"layer\"/> reads its input x: the embeddings or the previous layer's output.</summary>");
-        w.Line($"private static int LayerInput(int layer) => layer == 0 ? {embedOut} : Act.LayerStart + ((layer - 1) * Act.LayerSize) + Act.Layer.EncOutput;");
-        w.Line();
-        w.Lines("""
-            /// <summary>
-            /// One encoder layer for each sample of a range: q, k, v; attention; output projection and Add &amp; Norm (mha);
-            /// feed-forward with GELU (and its Add &amp; Norm when FfnAddNorm). w: the layer's parameters; input: where x
-            /// [MaxLen, DModel] is in each sample's block; at: where the layer's activations start in it.
-            /// </summary>
-            """);
-        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, Span<T> arena, int input, int at, int stride, int count)");
-        w.Lines($$"""
-            {{FeedForwardEmitter.Forward(qkv)}}({{L("QueryWeight")}}, {{L("QueryBias")}}, arena, input, at + Act.Layer.Q, stride, count, MaxLen);
-            {{FeedForwardEmitter.Forward(qkv)}}({{L("KeyWeight")}}, {{L("KeyBias")}}, arena, input, at + Act.Layer.K, stride, count, MaxLen);
-            {{FeedForwardEmitter.Forward(qkv)}}({{L("ValueWeight")}}, {{L("ValueBias")}}, arena, input, at + Act.Layer.V, stride, count, MaxLen);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                AttentionForward({{LA("Q")}}, {{LA("K")}}, {{LA("V")}}, arena.Slice((s * stride) + Act.AttnMask, MaxLen), {{LA("Scores")}}, {{LA("Attn")}}, {{LA("Context")}});
-            }
-
-            {{FeedForwardEmitter.Forward(outProj)}}({{L("AttnOutputWeight")}}, {{L("AttnOutputBias")}}, arena, at + Act.Layer.Context, at + Act.Layer.AttnOutput, stride, count, MaxLen);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                AddNormForward({{LA("AttnOutput")}}, arena.Slice((s * stride) + input, MaxLen * DModel), {{L("AttnNormWeight")}}, {{L("AttnNormBias")}}, {{LA("Mha")}}, {{LA("MhaMean")}}, {{LA("MhaRstd")}}, MaxLen);
-            }
-
-            {{FeedForwardEmitter.Forward(ff1)}}({{L("IntermediateWeight")}}, {{L("IntermediateBias")}}, arena, at + Act.Layer.Mha, at + Act.Layer.FfnHidden, stride, count, MaxLen);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                Elementwise.GeluForward<T>({{LA("FfnHidden")}}, {{LA("FfnGelu")}});
-            }
-
-            """);
-        if (s.FfnAddNorm)
+            ("QueryKeyValue", "q, k and v: DModel to DAttn.", "DModel", "DAttn"),
+            ("AttentionOutput", "The attention's output projection: DAttn to DModel.", "DAttn", "DModel"),
+            ("FeedForwardIn", "The feed-forward network's first layer (intermediate): DModel to DFF.", "DModel", "DFF"),
+            ("FeedForwardOut", "The feed-forward network's second layer (output): DFF to DModel.", "DFF", "DModel"),
+            ("Dense", "The pooler and the MLM transform: DModel to DModel.", "DModel", "DModel"),
+            ("IsNextClassifier", "The IsNext classifier (seq_relationship): DModel to its two classes.", "DModel", "2"),
+        })
         {
             w.Lines($$"""
-                {{FeedForwardEmitter.Forward(ff2)}}({{L("OutputWeight")}}, {{L("OutputBias")}}, arena, at + Act.Layer.FfnGelu, at + Act.Layer.FfnOutput, stride, count, MaxLen);
-                for (int s = 0; s < count; s++)
+                /// <summary>{{summary}}</summary>
+                private readonly struct {{name}} : ILinearShape
                 {
-                    var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                    AddNormForward({{LA("FfnOutput")}}, {{LA("Mha")}}, {{L("OutputNormWeight")}}, {{L("OutputNormBias")}}, {{LA("EncOutput")}}, {{LA("EncOutputMean")}}, {{LA("EncOutputRstd")}}, MaxLen);
+                    public static int Inputs => {{inputs}};
+
+                    public static int Outputs => {{outputs}};
                 }
+
                 """);
         }
-        else
-        {
-            w.Line($"{FeedForwardEmitter.Forward(ff2)}({L("OutputWeight")}, {L("OutputBias")}, arena, at + Act.Layer.FfnGelu, at + Act.Layer.EncOutput, stride, count, MaxLen);");
-        }
-
-        w.Close();
-        w.Line();
-        w.Lines("""
-            /// <summary>
-            /// Both heads for each sample of a range, on the last layer's output x: IsNext (h_cls = x[0], h_pooled =
-            /// tanh(pooler), logits_clsf) and MLM (h_masked = x[maskedPos], dense, GELU, LayerNorm, tied decoder).
-            /// </summary>
-            """);
-        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, int count, Span<T> arena)");
-        w.Lines($$"""
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice(s * _sampleLength, _sampleLength);
-                var x = a.Slice(EncoderOutput, MaxLen * DModel);
-                var hMasked = {{A("HMasked")}};
-                x.Slice(0, DModel).CopyTo({{A("HCls")}});
-                for (int m = 0; m < MaxPred; m++)
-                {
-                    x.Slice(batch.MaskedPositions[((first + s) * MaxPred) + m] * DModel, DModel).CopyTo(hMasked.Slice(m * DModel, DModel));
-                }
-            }
-
-            {{FeedForwardEmitter.Forward(dd)}}({{P("PoolerWeight")}}, {{P("PoolerBias")}}, arena, Act.HCls, Act.HPooled, _sampleLength, count, 1);
-            for (int s = 0; s < count; s++)
-            {
-                TanhForward(arena.Slice((s * _sampleLength) + Act.HPooled, DModel));
-            }
-
-            {{FeedForwardEmitter.Forward(d2)}}({{P("SeqRelationshipWeight")}}, {{P("SeqRelationshipBias")}}, arena, Act.HPooled, Act.LogitsClsf, _sampleLength, count, 1);
-            {{FeedForwardEmitter.Forward(dd)}}({{P("TransformWeight")}}, {{P("TransformBias")}}, arena, Act.HMasked, Act.MlmDense, _sampleLength, count, MaxPred);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice(s * _sampleLength, _sampleLength);
-                Elementwise.GeluForward<T>({{A("MlmDense")}}, {{A("MlmGelu")}});
-                LayerNormForward({{A("MlmGelu")}}, {{P("TransformNormWeight")}}, {{P("TransformNormBias")}}, {{A("MlmNorm")}}, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, MaxPred);
-            }
-
-            DecoderForward({{P("WordEmbeddings")}}, {{P("DecoderBias")}}, arena, _sampleLength, count, _vocabSize);
-            """);
-        w.Close();
-        w.Line();
     }
 
-    private void EmitBackward(CodeWriter w)
-    {
-        var s = _s;
-        (int, int) qkv = (s.DModel, s.DAttn), outProj = (s.DAttn, s.DModel), ff1 = (s.DModel, s.DFF), ff2 = (s.DFF, s.DModel);
-        (int, int) dd = (s.DModel, s.DModel), d2 = (s.DModel, 2);
-        w.Line("/// <inheritdoc/>");
-        w.OpenKernel("public void BackwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, ReadOnlySpan<T> activations, Span<T> gradients, Span<T> scratch)");
-        w.Lines($$"""
-            var p = parameters.Slice(0, Parameters.Length);
-            var g = gradients.Slice(0, Parameters.Length);
-            var arena = activations.Slice(0, count * _sampleLength);
-            var scratchArena = scratch.Slice(0, count * _sampleLength);
-            for (int s = 0; s < count; s++)
-            {
-                // Every gradient below is written before it is read, except the last layer's output, which both heads add to.
-                LossBackward(batch, first + s, arena.Slice(s * _sampleLength, _sampleLength), scratchArena.Slice(s * _sampleLength, _sampleLength));
-                scratchArena.Slice((s * _sampleLength) + EncoderOutput, MaxLen * DModel).Clear();
-            }
-
-            HeadsBackward(p, batch, first, count, arena, g, scratchArena);
-            for (int layer = Layers - 1; layer >= 0; layer--)
-            {
-                EncoderLayerBackward(
-                    p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
-                    arena,
-                    g.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize),
-                    scratchArena,
-                    LayerInput(layer),
-                    Act.LayerStart + (layer * Act.LayerSize),
-                    _sampleLength,
-                    count);
-            }
-
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice(s * _sampleLength, _sampleLength);
-                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
-            """);
-        if (s.EmbeddingLayerNorm)
-        {
-            w.Line($"    LayerNormBackward({D("EmbeddingNorm")}, {A("Embedding")}, {A("EmbeddingNormMean")}, {A("EmbeddingNormRstd")}, {P("EmbeddingsNormWeight")}, {D("Embedding")}, {G("EmbeddingsNormWeight")}, {G("EmbeddingsNormBias")}, MaxLen);");
-        }
-
-        w.Lines($$"""
-                EmbeddingBackward({{D("Embedding")}}, new ReadOnlySpan<int>(batch.InputIds, (first + s) * MaxLen, MaxLen), new ReadOnlySpan<int>(batch.SegmentIds, (first + s) * MaxLen, MaxLen),
-                    {{G("WordEmbeddings")}}, {{G("PositionEmbeddings")}}, {{G("TokenTypeEmbeddings")}});
-            }
-            """);
-        w.Close();
-        w.Line();
-        w.Lines("""
-            /// <summary>
-            /// Backward of <see cref="HeadsForward"/>: from the logits' gradients in the scratch blocks, accumulates the
-            /// heads' parameter gradients in g (the decoder's onto the token embedding's) and adds to the last layer's
-            /// output gradient.
-            /// </summary>
-            """);
-        w.OpenKernel("private void HeadsBackward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, int count, ReadOnlySpan<T> arena, Span<T> g, Span<T> scratchArena)");
-        w.Lines($$"""
-            DecoderBackward({{P("WordEmbeddings")}}, arena, scratchArena, {{G("WordEmbeddings")}}, {{G("DecoderBias")}}, _sampleLength, count, _vocabSize);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice(s * _sampleLength, _sampleLength);
-                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
-                LayerNormBackward({{D("MlmNorm")}}, {{A("MlmGelu")}}, {{A("MlmNormMean")}}, {{A("MlmNormRstd")}}, {{P("TransformNormWeight")}}, {{D("MlmGelu")}}, {{G("TransformNormWeight")}}, {{G("TransformNormBias")}}, MaxPred);
-                Elementwise.GeluBackward<T>({{D("MlmGelu")}}, {{A("MlmDense")}}, {{D("MlmDense")}});
-            }
-
-            {{FeedForwardEmitter.Backward(dd)}}({{P("TransformWeight")}}, arena, Act.HMasked, scratchArena, Act.MlmDense, Act.HMasked, false, {{G("TransformWeight")}}, {{G("TransformBias")}}, _sampleLength, count, MaxPred);
-            {{FeedForwardEmitter.Backward(d2)}}({{P("SeqRelationshipWeight")}}, arena, Act.HPooled, scratchArena, Act.LogitsClsf, Act.HPooled, false, {{G("SeqRelationshipWeight")}}, {{G("SeqRelationshipBias")}}, _sampleLength, count, 1);
-            for (int s = 0; s < count; s++)
-            {
-                TanhBackward(scratchArena.Slice((s * _sampleLength) + Act.HPooled, DModel), arena.Slice((s * _sampleLength) + Act.HPooled, DModel));
-            }
-
-            {{FeedForwardEmitter.Backward(dd)}}({{P("PoolerWeight")}}, arena, Act.HCls, scratchArena, Act.HPooled, Act.HCls, false, {{G("PoolerWeight")}}, {{G("PoolerBias")}}, _sampleLength, count, 1);
-            for (int s = 0; s < count; s++)
-            {
-                var d = scratchArena.Slice(s * _sampleLength, _sampleLength);
-                var dx = d.Slice(EncoderOutput, MaxLen * DModel);
-                var dHMasked = {{D("HMasked")}};
-                for (int m = 0; m < MaxPred; m++)
-                {
-                    {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(batch.MaskedPositions[((first + s) * MaxPred) + m] * DModel, DModel), T.One, dHMasked.Slice(m * DModel, DModel));
-                }
-
-                {{PrimitiveEmitter.AddScaled(s.DModel)}}(dx.Slice(0, DModel), T.One, {{D("HCls")}});
-            }
-            """);
-        w.Close();
-        w.Line();
-        w.Lines("""
-            /// <summary>
-            /// Backward of <see cref="EncoderLayerForward"/> for each sample of a range: from the output's gradient in the
-            /// scratch blocks, accumulates the layer's parameter gradients in gw and writes the input's gradient at input.
-            /// </summary>
-            """);
-        w.OpenKernel("private static void EncoderLayerBackward<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> arena, Span<T> gw, Span<T> scratchArena, int input, int at, int stride, int count)");
-        if (s.FfnAddNorm)
-        {
-            w.Lines($$"""
-                for (int s = 0; s < count; s++)
-                {
-                    var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                    var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
-                    AddNormBackward({{LD("EncOutput")}}, {{LA("FfnOutput")}}, {{LA("Mha")}}, {{LA("EncOutputMean")}}, {{LA("EncOutputRstd")}}, {{L("OutputNormWeight")}}, {{LD("FfnOutput")}}, {{LD("Mha")}}, {{LG("OutputNormWeight")}}, {{LG("OutputNormBias")}}, MaxLen);
-                }
-
-                {{FeedForwardEmitter.Backward(ff2)}}({{L("OutputWeight")}}, arena, at + Act.Layer.FfnGelu, scratchArena, at + Act.Layer.FfnOutput, at + Act.Layer.FfnGelu, false, {{LG("OutputWeight")}}, {{LG("OutputBias")}}, stride, count, MaxLen);
-                """);
-        }
-        else
-        {
-            w.Line($"{FeedForwardEmitter.Backward(ff2)}({L("OutputWeight")}, arena, at + Act.Layer.FfnGelu, scratchArena, at + Act.Layer.EncOutput, at + Act.Layer.FfnGelu, false, {LG("OutputWeight")}, {LG("OutputBias")}, stride, count, MaxLen);");
-        }
-
-        w.Lines($$"""
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
-                Elementwise.GeluBackward<T>({{LD("FfnGelu")}}, {{LA("FfnHidden")}}, {{LD("FfnHidden")}});
-            }
-
-            {{FeedForwardEmitter.Backward(ff1)}}({{L("IntermediateWeight")}}, arena, at + Act.Layer.Mha, scratchArena, at + Act.Layer.FfnHidden, at + Act.Layer.Mha, {{Bool(s.FfnAddNorm)}}, {{LG("IntermediateWeight")}}, {{LG("IntermediateBias")}}, stride, count, MaxLen);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
-                AddNormBackward({{LD("Mha")}}, {{LA("AttnOutput")}}, arena.Slice((s * stride) + input, MaxLen * DModel), {{LA("MhaMean")}}, {{LA("MhaRstd")}}, {{L("AttnNormWeight")}}, {{LD("AttnOutput")}}, scratchArena.Slice((s * stride) + input, MaxLen * DModel), {{LG("AttnNormWeight")}}, {{LG("AttnNormBias")}}, MaxLen);
-            }
-
-            {{FeedForwardEmitter.Backward(outProj)}}({{L("AttnOutputWeight")}}, arena, at + Act.Layer.Context, scratchArena, at + Act.Layer.AttnOutput, at + Act.Layer.Context, false, {{LG("AttnOutputWeight")}}, {{LG("AttnOutputBias")}}, stride, count, MaxLen);
-            for (int s = 0; s < count; s++)
-            {
-                var a = arena.Slice((s * stride) + at, Act.LayerSize);
-                var d = scratchArena.Slice((s * stride) + at, Act.LayerSize);
-                AttentionBackward({{LD("Context")}}, {{LA("Q")}}, {{LA("K")}}, {{LA("V")}}, {{LA("Attn")}}, {{LD("Attn")}}, {{LD("Scores")}}, {{LD("Q")}}, {{LD("K")}}, {{LD("V")}});
-            }
-
-            {{FeedForwardEmitter.Backward(qkv)}}({{L("QueryWeight")}}, arena, input, scratchArena, at + Act.Layer.Q, input, true, {{LG("QueryWeight")}}, {{LG("QueryBias")}}, stride, count, MaxLen);
-            {{FeedForwardEmitter.Backward(qkv)}}({{L("KeyWeight")}}, arena, input, scratchArena, at + Act.Layer.K, input, true, {{LG("KeyWeight")}}, {{LG("KeyBias")}}, stride, count, MaxLen);
-            {{FeedForwardEmitter.Backward(qkv)}}({{L("ValueWeight")}}, arena, input, scratchArena, at + Act.Layer.V, input, true, {{LG("ValueWeight")}}, {{LG("ValueBias")}}, stride, count, MaxLen);
-            """);
-        w.Close();
-    }
-
-    private string P(string constant) => Slice("p", _param, constant, "Param.");
-
-    private string G(string constant) => Slice("g", _param, constant, "Param.");
-
-    private string A(string constant) => Slice("a", _act, constant, "Act.");
-
-    private string D(string constant) => Slice("d", _act, constant, "Act.");
-
-    private string L(string constant) => Slice("w", _param, constant, "Param.Layer.");
-
-    private string LG(string constant) => Slice("gw", _param, constant, "Param.Layer.");
-
-    private string LA(string constant) => Slice("a", _act, constant, "Act.Layer.");
-
-    private string LD(string constant) => Slice("d", _act, constant, "Act.Layer.");
-
-    private static string Slice(string buffer, LayoutPlan plan, string constant, string prefix)
-    {
-        var slot = plan.Head.Concat(plan.Layer).Concat(plan.Tail).Concat(plan.Vocab).FirstOrDefault(x => x.Constant == constant)
-            ?? throw new System.InvalidOperationException($"No slot {constant} in {plan.Kind}.");
-        string offset = constant switch
-        {
-            "DecoderBias" => "Param.FixedLength + (_vocabSize * DModel)",
-            "ProbsLm" => "_probsLm",
-            _ => prefix + constant,
-        };
-        return $"{buffer}.Slice({offset}, {slot.LengthExpression})";
-    }
-
-    /// <summary>The runtime's Gemm.PaddedWidth: n rounded up to a multiple of 8 up to 24, or of 16 above 24.</summary>
-    private static int Padded(int n) => n <= 24 ? System.Math.Max(8, (n + 7) & ~7) : (n + 15) & ~15;
+    /// <summary>
+    /// Whether a linear layer's weight gradient sums over the rows of all the samples at once, from copies gathered side by
+    /// side: for short samples this saves a product per sample; for long ones a product per sample already keeps its panel
+    /// of x in cache, and gathering only copies (measured: the gathered form is faster at 84 rows a batch, slower at 1024).
+    /// </summary>
+    private static bool WeightGradientsGathered(ModelSpec s) => s.MaxLen * s.BatchSize <= 256;
 
     private static string Quote(string text) => "\"" + text + "\"";
 

@@ -146,7 +146,6 @@ public sealed class Predictor
         var sample = new EncodedSample(first + " " + second, input, segments, positions, tokens, false);
         _batch.Load([sample]);
         Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
-        Model.Loss<float>(_batch, _activations);
         foreach (var name in new[] { "probs_lm", "probs_clsf" })
         {
             foreach (float p in Model.Activations[name].Of<float>(_activations))

@@ -68,6 +68,86 @@ public static class Elementwise
         }
     }
 
+    /// <summary>y = gelu(x) for every sample's tensor.</summary>
+    public static void GeluForward<T>(ReadOnlyRows<T> x, Rows<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < x.Count; s++)
+        {
+            GeluForward(x.Sample(s), y.Sample(s));
+        }
+    }
+
+    /// <summary>dx = dy * gelu'(x) for every sample's tensor.</summary>
+    public static void GeluBackward<T>(ReadOnlyRows<T> dy, ReadOnlyRows<T> x, Rows<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < x.Count; s++)
+        {
+            GeluBackward(dy.Sample(s), x.Sample(s), dx.Sample(s));
+        }
+    }
+
+    /// <summary>x = tanh(x), in place, for every sample's tensor.</summary>
+    public static void TanhForward<T>(Rows<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < x.Count; s++)
+        {
+            foreach (ref T value in x.Sample(s))
+            {
+                value = T.Tanh(value);
+            }
+        }
+    }
+
+    /// <summary>dy *= 1 - y^2, in place, where y = tanh(x): turns the gradient of y into that of x.</summary>
+    public static void TanhBackward<T>(Rows<T> dy, ReadOnlyRows<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < dy.Count; s++)
+        {
+            var d = dy.Sample(s);
+            var values = y.Sample(s).Slice(0, d.Length);
+            for (int i = 0; i < d.Length; i++)
+            {
+                d[i] *= T.One - (values[i] * values[i]);
+            }
+        }
+    }
+
+    /// <summary>probs = softmax(logits) over each row of every sample.</summary>
+    public static void SoftmaxRows<T>(ReadOnlyRows<T> logits, Rows<T> probs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = logits.Width;
+        for (int s = 0; s < logits.Count; s++)
+        {
+            var x = logits.Sample(s);
+            var y = probs.Sample(s);
+            for (int r = 0; r < logits.RowsPerSample; r++)
+            {
+                Softmax(x.Slice(r * width, width), y.Slice(r * width, width));
+            }
+        }
+    }
+
+    /// <summary>predictions[r] = the index of row r's largest value (the first of equals), for each row of every sample.</summary>
+    public static void ArgmaxRows<T>(ReadOnlyRows<T> values, Rows<T> predictions)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = values.Width;
+        for (int s = 0; s < values.Count; s++)
+        {
+            var x = values.Sample(s);
+            var p = predictions.Sample(s);
+            for (int r = 0; r < values.RowsPerSample; r++)
+            {
+                p[r] = T.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(x.Slice(r * width, width)));
+            }
+        }
+    }
+
     /// <summary>
     /// y = softmax(x) over one row, shifted by the row's maximum (x and y may be the same span). Returns
     /// log(sum(exp(x))), so that a cross-entropy is <c>logSumExp - x[target]</c> without the log of a tiny probability.
@@ -75,8 +155,41 @@ public static class Elementwise
     public static T Softmax<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        y = y[..x.Length];
+        var (max, sum, last) = ExpSum(x, y);
+        int n = x.Length, vc = Vector256<T>.Count, full = n / vc * vc;
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        var scale = Vector256.Create(T.One / sum);
+        for (int i = 0; i < full; i += vc)
+        {
+            (Vector256.LoadUnsafe(ref yr, (nuint)i) * scale).StoreUnsafe(ref yr, (nuint)i);
+        }
+
+        if (full < n)
+        {
+            VectorMath.StoreMasked(last * scale, ref Unsafe.Add(ref yr, full), VectorMath.LaneMask<T>(n - full));
+        }
+
+        return max + T.Log(sum);
+    }
+
+    /// <summary>log(sum(exp(x))) over one row: the same bits as <see cref="Softmax{T}"/> returns for it.</summary>
+    public static T LogSumExp<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (max, sum, _) = ExpSum(x, default);
+        return max + T.Log(sum);
+    }
+
+    /// <summary>
+    /// The row's maximum and the sum of exp(x - max), the exponentials stored into <paramref name="y"/> unless it is empty
+    /// (but for the masked last vector's, which is returned).
+    /// </summary>
+    private static (T Max, T Sum, Vector256<T> Last) ExpSum<T>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int n = x.Length, vc = Vector256<T>.Count, full = n / vc * vc, tail = n - full;
-        y = y[..n];
+        bool store = !y.IsEmpty;
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T yr = ref MemoryMarshal.GetReference(y);
         var tailMask = VectorMath.LaneMask<T>(tail);
@@ -97,7 +210,11 @@ public static class Elementwise
         for (int i = 0; i < full; i += vc)
         {
             var e = VectorMath.Exp(Vector256.LoadUnsafe(ref xr, (nuint)i) - shift);
-            e.StoreUnsafe(ref yr, (nuint)i);
+            if (store)
+            {
+                e.StoreUnsafe(ref yr, (nuint)i);
+            }
+
             vsum += e;
         }
 
@@ -108,19 +225,7 @@ public static class Elementwise
             vsum += last;
         }
 
-        T sum = Vector256.Sum(vsum);
-        var scale = Vector256.Create(T.One / sum);
-        for (int i = 0; i < full; i += vc)
-        {
-            (Vector256.LoadUnsafe(ref yr, (nuint)i) * scale).StoreUnsafe(ref yr, (nuint)i);
-        }
-
-        if (tail > 0)
-        {
-            VectorMath.StoreMasked(last * scale, ref Unsafe.Add(ref yr, full), tailMask);
-        }
-
-        return max + T.Log(sum);
+        return (max, Vector256.Sum(vsum), last);
     }
 
     /// <summary>
@@ -157,6 +262,7 @@ public static class Elementwise
     }
 
     /// <summary>sums[j] += sum over rows of m[r * stride + j], for j below sums.Length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddColumnSums<T>(ReadOnlySpan<T> m, int stride, int rows, Span<T> sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -19,15 +19,32 @@ public static class Workspace<T>
     private static Buffer[]? _buffers;
 
     /// <summary>Buffer <paramref name="slot"/> of this thread, at least <paramref name="length"/> long (contents undefined).</summary>
+    /// <remarks>
+    /// Inlined into the kernels, with the growing out of line: called once per matrix product, a call of its own measured
+    /// 0.3% of the seed step.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<T> Get(int slot, int length)
+    {
+        var buffers = _buffers;
+        if (buffers is not null)
+        {
+            ref var buffer = ref buffers[slot];
+            if (buffer.Values is not null && buffer.Values.Length - buffer.Start >= length)
+            {
+                return buffer.Values.AsSpan(buffer.Start, length);
+            }
+        }
+
+        return Grow(slot, length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Span<T> Grow(int slot, int length)
     {
         var buffers = _buffers ??= new Buffer[Slots];
         ref var buffer = ref buffers[slot];
-        if (buffer.Values is null || buffer.Values.Length - buffer.Start < length)
-        {
-            buffer = Buffer.Allocate(length);
-        }
-
+        buffer = Buffer.Allocate(length);
         return buffer.Values.AsSpan(buffer.Start, length);
     }
 

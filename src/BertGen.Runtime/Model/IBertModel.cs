@@ -3,8 +3,8 @@ using System.Numerics;
 namespace BertGen;
 
 /// <summary>
-/// A model whose kernels the generator emitted from a bertgen.json. Shapes are compile-time constants of
-/// the implementing type; only the vocabulary size is chosen when it is created.
+/// A model the generator emitted from a bertgen.json: its passes call the runtime's kernels with the model's shapes as
+/// compile-time constants of the implementing type; only the vocabulary size is chosen when it is created.
 /// </summary>
 /// <remarks>
 /// Parameters, gradients and Adam state are flat arrays laid out by <see cref="Parameters"/>. The activation
@@ -25,14 +25,17 @@ public interface IBertModel
 
     /// <summary>
     /// Runs samples <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 of the batch
-    /// through embeddings, encoder layers and both heads, up to the logits. <paramref name="activations"/> holds their
-    /// blocks, one after another.
+    /// through embeddings, encoder layers and both heads, up to the probabilities and predictions (probs_lm, pred_lm,
+    /// probs_clsf, pred_clsf). <paramref name="activations"/> holds their blocks, one after another.
     /// </summary>
     void ForwardSamples<T>(ReadOnlySpan<T> parameters, Batch batch, int first, int count, Span<T> activations)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Softmax, cross-entropy and argmax of both heads over the batch, after every sample's forward.</summary>
-    ForwardResult Loss<T>(Batch batch, Span<T> arena)
+    /// <summary>
+    /// The cross-entropy of both heads over the batch, and how many predictions are right, from the activations every
+    /// sample's forward pass left in <paramref name="activations"/>.
+    /// </summary>
+    ForwardResult Loss<T>(Batch batch, Span<T> activations)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>

@@ -21,7 +21,11 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
 
     private const double Step = 1e-3;
 
-    public static TheoryData<string> Models => new() { "seed", "odd", "plain", "wide", "deep" };
+    /// <summary>
+    /// The test models: between them every path of every kernel (the fused attention and the head-by-head one past 16
+    /// rows; the weight gradients gathered over a batch's rows and, past 256 rows a batch in "long", summed per sample).
+    /// </summary>
+    public static TheoryData<string> Models => new() { "seed", "odd", "plain", "wide", "deep", "long" };
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -10,6 +10,7 @@ internal static class TestModels
         "plain" => new PlainBert(vocabSize),
         "wide" => new WideBert(vocabSize),
         "deep" => new DeepHeadBert(vocabSize),
+        "long" => new LongBert(vocabSize),
         _ => throw new ArgumentException($"no test model '{name}'", nameof(name)),
     };
 }
