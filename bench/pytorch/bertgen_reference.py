@@ -1,4 +1,4 @@
-"""The BertGen model (SPEC §3) in PyTorch, parameter for parameter, with Hugging Face BertForPreTraining names.
+"""The BertGen model (docs/ARCHITECTURE.md, "The model") in PyTorch, parameter for parameter, with Hugging Face BertForPreTraining names.
 
 Used to write the test fixture (tests/fixtures/make_pytorch_fixture.py) and for the side-by-side benchmark
 (bench/compare-pytorch.sh). Needs Debian's python3-torch only.
@@ -77,7 +77,7 @@ def parameter_shapes(c: Config, vocab: int):
 
 
 def init_parameters(c: Config, vocab: int, generator: torch.Generator, dtype=torch.float32):
-    """SPEC §3's initialisation: embeddings N(0,1); linear U(+-1/sqrt(fan_in)); LayerNorm 1 and 0; decoder bias 0."""
+    """The initialisation of docs/ARCHITECTURE.md: embeddings N(0,1); linear U(+-1/sqrt(fan_in)); LayerNorm 1 and 0; decoder bias 0."""
     params = {}
     fan_in = {}
     for name, shape in parameter_shapes(c, vocab):

@@ -85,6 +85,11 @@ public static class BertGenApp
             CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
+        catch (SettingException e)
+        {
+            error.WriteLine($"{program}: {e.Describe(Flag)}");
+            return InputError;
+        }
         catch (InputException e)
         {
             error.WriteLine($"{program}: {e.Message}");
@@ -115,6 +120,24 @@ public static class BertGenApp
             (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = culture;
         }
     }
+
+    /// <summary>The option that gives each setting of the runtime, for its messages.</summary>
+    internal static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>
+    {
+        [SettingNames.Epochs] = "--epochs",
+        [SettingNames.LearningRate] = "--lr",
+        [SettingNames.Threads] = "--threads",
+        [SettingNames.SaveEvery] = "--save-every",
+        [SettingNames.CaptureEpochs] = "--capture-epochs",
+        [SettingNames.CaptureEvery] = "--capture-every",
+        [SettingNames.CaptureSamples] = "--capture-samples",
+        [SettingNames.RunFolder] = "--out",
+        [SettingNames.ExportFolder] = "--out",
+        [SettingNames.Layer] = "--layer",
+        [SettingNames.Head] = "--head",
+    };
+
+    private static string Flag(string setting) => Flags.TryGetValue(setting, out var flag) ? flag : setting;
 
     private static string Describe(IReadOnlyList<ModelDefinition> models, string program) => models.Count switch
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using BertGen.Cli.Rendering;
 using BertGen.Explore;
 using BertGen.Inference;
+using BertGen.Runs;
 
 namespace BertGen.Cli;
 
@@ -67,7 +68,7 @@ internal static class ExploreCommand
             }
 
             var epochs = archive.CapturedEpochs;
-            int at = pickedEpoch ?? (epochs.Count > 0 ? epochs[^1] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every."));
+            int at = pickedEpoch ?? (epochs.Count > 0 ? epochs[^1] : throw Captures.CaptureFile.NoCaptures(archive.Name));
             int[]? pairOfEpochs = Given(parsed, compare) ? parsed.GetValue(compare) : null;
             if (parsed.GetValue(walkthrough))
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BertGen.Explore;
 using BertGen.Inference;
+using BertGen.Runs;
 
 namespace BertGen.Cli;
 

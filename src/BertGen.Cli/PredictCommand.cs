@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BertGen.Explore;
 using BertGen.Inference;
+using BertGen.Runs;
 
 namespace BertGen.Cli;
 
@@ -33,7 +34,7 @@ internal static class PredictCommand
             }
 
             output.WriteLine($"Checkpoint: {TrainCommand.Display(predictor.Source)}");
-            output.WriteLine($"Input: {prediction.Input}");
+            output.WriteLine($"Input: {Data.MaskedInput.Plain(prediction.Input)}");
             foreach (var mask in prediction.Masks)
             {
                 output.WriteLine();
@@ -46,8 +47,10 @@ internal static class PredictCommand
             }
 
             output.WriteLine();
-            bool isNext = prediction.IsNextProbability > 0.5f;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IsNext probability: {prediction.IsNextProbability:F4} ({(isNext ? "IsNext" : "NotNext")}); logits: NotNext {prediction.NotNextLogit:F4}, IsNext {prediction.IsNextLogit:F4}"));
+            var n = prediction.IsNext;
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"IsNext probability: {n.Probability:F4} ({(n.Predicted ? "IsNext" : "NotNext")}); logits: NotNext {n.NotNextLogit:F4}, IsNext {n.IsNextLogit:F4}"));
             return 0;
         });
         return command;

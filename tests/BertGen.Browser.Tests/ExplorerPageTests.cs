@@ -2,6 +2,7 @@ using System.Globalization;
 using BertGen.Cli;
 using BertGen.Demo;
 using BertGen.Explore;
+using BertGen.Runs;
 using Microsoft.Playwright;
 
 namespace BertGen.Browser.Tests;

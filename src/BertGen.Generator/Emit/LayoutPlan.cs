@@ -38,7 +38,7 @@ internal sealed class LayoutPlan
     /// <summary>Values before the first vocabulary-sized tensor.</summary>
     public int FixedLength { get; private set; }
 
-    /// <summary>The parameters of SPEC §3 with their Hugging Face names (SPEC §5).</summary>
+    /// <summary>The parameters of the model with their Hugging Face names (docs/ARCHITECTURE.md, "The model").</summary>
     public static LayoutPlan Parameters(ModelSpec s)
     {
         var plan = new LayoutPlan("Param");
@@ -73,7 +73,7 @@ internal sealed class LayoutPlan
         return plan;
     }
 
-    /// <summary>The activations of one sample, named as the article (SPEC §6) names them.</summary>
+    /// <summary>The activations of one sample, named as the article names them (docs/ARCHITECTURE.md, "The model").</summary>
     public static LayoutPlan Activations(ModelSpec s)
     {
         var plan = new LayoutPlan("Act");

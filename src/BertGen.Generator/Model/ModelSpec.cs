@@ -2,7 +2,8 @@ namespace BertGen.Generator.Model;
 
 /// <summary>
 /// Everything the emitter needs to know about one model, read from one bertgen.json.
-/// Sizes follow SPEC §2; <see cref="VocabSize"/> is 0 when the corpus decides it at run time.
+/// Sizes are the configuration keys the README lists; <see cref="VocabSize"/> is 0 when the corpus decides it at
+/// run time.
 /// </summary>
 internal sealed record ModelSpec(
     string Namespace,

@@ -1,11 +1,13 @@
 using System.Globalization;
 using BertGen.Checkpoints;
+using BertGen.Training;
 
 namespace BertGen.Captures;
 
 /// <summary>
-/// One epoch's capture, as <see cref="CaptureRecorder"/> writes it: every sample's activations and inputs, and every
-/// parameter with its gradient, in one safetensors file (on disk or in memory).
+/// One epoch's capture: every captured sample's activations and inputs, and every parameter with its gradient, in one
+/// safetensors file (on disk or in memory). Its contents and metadata are made here (<see cref="Contents"/>,
+/// <see cref="Metadata"/>) and read here, the tensors named by <see cref="CaptureNames"/>.
 /// </summary>
 public sealed class CaptureFile
 {
@@ -38,7 +40,7 @@ public sealed class CaptureFile
     public int SampleCount { get; }
 
     /// <summary>The loss of the captured forward pass.</summary>
-    public double Loss => Metadata(LossKey);
+    public double Loss => MetadataValue(LossKey);
 
     /// <summary>Reads a capture file written for a model of <paramref name="config"/>.</summary>
     /// <exception cref="InputException">The file is damaged or belongs to another configuration.</exception>
@@ -62,8 +64,9 @@ public sealed class CaptureFile
 
         foreach (var t in file.Tensors)
         {
-            bool perSample = t.Name.StartsWith("act.", StringComparison.Ordinal) || t.Name.StartsWith("input.", StringComparison.Ordinal);
-            if (perSample && (t.Shape.Length == 0 || t.Shape[0] != samples || (t.Name.StartsWith("input.", StringComparison.Ordinal) && t.DType != "I32")))
+            var kind = CaptureNames.Parse(t.Name)?.Kind;
+            bool perSample = kind is CaptureKind.Activation or CaptureKind.Input;
+            if (perSample && (t.Shape.Length == 0 || t.Shape[0] != samples || (kind == CaptureKind.Input && t.DType != "I32")))
             {
                 throw new InputException($"'{file.Source}': tensor '{t.Name}' {t.ShapeText} ({t.DType}) does not hold one row for each of its {samples} samples.");
             }
@@ -71,6 +74,10 @@ public sealed class CaptureFile
 
         return new CaptureFile(file, Checkpoint.Epoch(file) ?? -1, samples);
     }
+
+    /// <summary>The error for a run without captures, for a view that needs one: it says which settings capture epochs.</summary>
+    public static SettingException NoCaptures(string run) =>
+        new(SettingNames.CaptureEpochs, SettingNames.CaptureEvery, (epochs, every) => $"'{run}' has no captures; train it with {epochs} or {every}.");
 
     /// <summary>The error for an epoch that was not captured, listing those that were.</summary>
     public static InputException NotCaptured(int epoch, IReadOnlyList<int> captured) =>
@@ -104,6 +111,94 @@ public sealed class CaptureFile
     /// <summary>A parameter's gradient, by the parameter's Hugging Face name.</summary>
     public float[] Gradient(string name) => File.Float32(CaptureNames.Gradient(name));
 
-    private double Metadata(string key) =>
+    /// <summary>Where one sample's activation block is.</summary>
+    public delegate ReadOnlySpan<float> SampleActivations(int sample);
+
+    /// <summary>
+    /// The tensors of a capture of the first <paramref name="samples"/> samples: every activation (from
+    /// <paramref name="activations"/>), the inputs of <paramref name="batches"/>, and every parameter with its
+    /// gradient (none when <paramref name="gradients"/> is null).
+    /// </summary>
+    public static List<SafeTensorData> Contents(
+        IBertModel model, int samples, IReadOnlyList<Batch> batches, SampleActivations activations, float[] parameters, float[]? gradients)
+    {
+        var tensors = new List<SafeTensorData>();
+        foreach (var tensor in model.Activations)
+        {
+            var values = new float[checked(samples * tensor.Length)];
+            for (int s = 0; s < samples; s++)
+            {
+                tensor.Of(activations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
+            }
+
+            tensors.Add(SafeTensorData.Of(CaptureNames.Activation(tensor.Name, tensor.Layer), [samples, .. tensor.Shape], values));
+        }
+
+        tensors.AddRange(Inputs(model.Config, batches, samples));
+        foreach (var tensor in model.Parameters)
+        {
+            tensors.Add(SafeTensorData.Of(CaptureNames.Parameter(tensor.Name), tensor.Shape, parameters, tensor.Offset));
+            if (gradients is not null)
+            {
+                tensors.Add(SafeTensorData.Of(CaptureNames.Gradient(tensor.Name), tensor.Shape, gradients, tensor.Offset));
+            }
+        }
+
+        return tensors;
+    }
+
+    /// <summary>The metadata of a capture: the configuration, the epoch, the sample count and the pass's losses.</summary>
+    public static Dictionary<string, string> Metadata(IBertModel model, int epoch, int samples, EpochMetrics? metrics)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
+            [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
+            [CaptureFile.SamplesKey] = samples.ToString(CultureInfo.InvariantCulture),
+        };
+        if (metrics is { } m)
+        {
+            metadata[CaptureFile.LossKey] = m.Loss.ToString("R", CultureInfo.InvariantCulture);
+            metadata[CaptureFile.MlmLossKey] = m.MlmLoss.ToString("R", CultureInfo.InvariantCulture);
+            metadata[CaptureFile.NspLossKey] = m.NspLoss.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return metadata;
+    }
+
+    /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
+    private static IEnumerable<SafeTensorData> Inputs(ModelConfig c, IReadOnlyList<Batch> batches, int samples)
+    {
+        var ids = new int[samples * c.MaxLen];
+        var segs = new int[samples * c.MaxLen];
+        var positions = new int[samples * c.MaxPred];
+        var tokens = new int[samples * c.MaxPred];
+        var isNext = new int[samples];
+        int at = 0;
+        foreach (var batch in batches)
+        {
+            int count = Math.Min(batch.Count, samples - at);
+            if (count <= 0)
+            {
+                break;
+            }
+
+            batch.InputIds.AsSpan(0, count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
+            batch.SegmentIds.AsSpan(0, count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
+            batch.MaskedPositions.AsSpan(0, count * c.MaxPred).CopyTo(positions.AsSpan(at * c.MaxPred));
+            batch.MaskedTokens.AsSpan(0, count * c.MaxPred).CopyTo(tokens.AsSpan(at * c.MaxPred));
+            batch.IsNext.AsSpan(0, count).CopyTo(isNext.AsSpan(at));
+            at += count;
+        }
+
+        // In the order of CaptureNames.Inputs.
+        yield return SafeTensorData.Of(CaptureNames.Input(CaptureNames.Inputs[0]), [samples, c.MaxLen], ids);
+        yield return SafeTensorData.Of(CaptureNames.Input(CaptureNames.Inputs[1]), [samples, c.MaxLen], segs);
+        yield return SafeTensorData.Of(CaptureNames.Input(CaptureNames.Inputs[2]), [samples, c.MaxPred], positions);
+        yield return SafeTensorData.Of(CaptureNames.Input(CaptureNames.Inputs[3]), [samples, c.MaxPred], tokens);
+        yield return SafeTensorData.Of(CaptureNames.Input(CaptureNames.Inputs[4]), [samples], isNext);
+    }
+
+    private double MetadataValue(string key) =>
         File.Metadata.TryGetValue(key, out var text) ? double.Parse(text, CultureInfo.InvariantCulture) : double.NaN;
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using BertGen.Checkpoints;
 using BertGen.Training;
 
 namespace BertGen.Captures;
@@ -60,8 +58,8 @@ public sealed class CaptureRecorder
         var activations = _activations!;
         _store.Add(
             epoch,
-            Tensors(_trainer.Model, Samples, _trainer.Batches, s => activations.AsSpan(s * stride, stride), _parameters, _gradients),
-            Metadata(_trainer.Model, epoch, Samples, metrics));
+            CaptureFile.Contents(_trainer.Model, Samples, _trainer.Batches, s => activations.AsSpan(s * stride, stride), _parameters, _gradients),
+            CaptureFile.Metadata(_trainer.Model, epoch, Samples, metrics));
     }
 
     private void Record(int batch)
@@ -84,92 +82,5 @@ public sealed class CaptureRecorder
                 _trainer.BatchActivations(s).CopyTo(_activations.AsSpan((first + s) * stride, stride));
             }
         }
-    }
-
-    /// <summary>Where one sample's activation block is.</summary>
-    public delegate ReadOnlySpan<float> SampleActivations(int sample);
-
-    /// <summary>
-    /// The tensors of a capture of the first <paramref name="samples"/> samples: every activation (from
-    /// <paramref name="activations"/>), the inputs of <paramref name="batches"/>, and every parameter with its
-    /// gradient (none when <paramref name="gradients"/> is null).
-    /// </summary>
-    public static List<SafeTensorData> Tensors(
-        IBertModel model, int samples, IReadOnlyList<Batch> batches, SampleActivations activations, float[] parameters, float[]? gradients)
-    {
-        var tensors = new List<SafeTensorData>();
-        foreach (var tensor in model.Activations)
-        {
-            var values = new float[checked(samples * tensor.Length)];
-            for (int s = 0; s < samples; s++)
-            {
-                tensor.Of(activations(s)).CopyTo(values.AsSpan(s * tensor.Length, tensor.Length));
-            }
-
-            tensors.Add(SafeTensorData.Of(CaptureNames.Activation(tensor.Name, tensor.Layer), [samples, .. tensor.Shape], values));
-        }
-
-        tensors.AddRange(Inputs(model.Config, batches, samples));
-        foreach (var tensor in model.Parameters)
-        {
-            tensors.Add(SafeTensorData.Of(CaptureNames.Parameter(tensor.Name), tensor.Shape, parameters, tensor.Offset));
-            if (gradients is not null)
-            {
-                tensors.Add(SafeTensorData.Of(CaptureNames.Gradient(tensor.Name), tensor.Shape, gradients, tensor.Offset));
-            }
-        }
-
-        return tensors;
-    }
-
-    /// <summary>The metadata of a capture: the configuration, the epoch, the sample count and the pass's losses.</summary>
-    public static Dictionary<string, string> Metadata(IBertModel model, int epoch, int samples, EpochMetrics? metrics)
-    {
-        var metadata = new Dictionary<string, string>
-        {
-            [Checkpoint.ConfigKey] = ConfigJson.Serialize(model.Config),
-            [Checkpoint.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
-            [CaptureFile.SamplesKey] = samples.ToString(CultureInfo.InvariantCulture),
-        };
-        if (metrics is { } m)
-        {
-            metadata[CaptureFile.LossKey] = m.Loss.ToString("R", CultureInfo.InvariantCulture);
-            metadata[CaptureFile.MlmLossKey] = m.MlmLoss.ToString("R", CultureInfo.InvariantCulture);
-            metadata[CaptureFile.NspLossKey] = m.NspLoss.ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        return metadata;
-    }
-
-    /// <summary>The inputs the captured pass read (they change every epoch under dynamic masking).</summary>
-    private static IEnumerable<SafeTensorData> Inputs(ModelConfig c, IReadOnlyList<Batch> batches, int samples)
-    {
-        var ids = new int[samples * c.MaxLen];
-        var segs = new int[samples * c.MaxLen];
-        var positions = new int[samples * c.MaxPred];
-        var tokens = new int[samples * c.MaxPred];
-        var isNext = new int[samples];
-        int at = 0;
-        foreach (var batch in batches)
-        {
-            int count = Math.Min(batch.Count, samples - at);
-            if (count <= 0)
-            {
-                break;
-            }
-
-            batch.InputIds.AsSpan(0, count * c.MaxLen).CopyTo(ids.AsSpan(at * c.MaxLen));
-            batch.SegmentIds.AsSpan(0, count * c.MaxLen).CopyTo(segs.AsSpan(at * c.MaxLen));
-            batch.MaskedPositions.AsSpan(0, count * c.MaxPred).CopyTo(positions.AsSpan(at * c.MaxPred));
-            batch.MaskedTokens.AsSpan(0, count * c.MaxPred).CopyTo(tokens.AsSpan(at * c.MaxPred));
-            batch.IsNext.AsSpan(0, count).CopyTo(isNext.AsSpan(at));
-            at += count;
-        }
-
-        yield return SafeTensorData.Of(CaptureNames.Input("input_ids"), [samples, c.MaxLen], ids);
-        yield return SafeTensorData.Of(CaptureNames.Input("segment_ids"), [samples, c.MaxLen], segs);
-        yield return SafeTensorData.Of(CaptureNames.Input("masked_positions"), [samples, c.MaxPred], positions);
-        yield return SafeTensorData.Of(CaptureNames.Input("masked_tokens"), [samples, c.MaxPred], tokens);
-        yield return SafeTensorData.Of(CaptureNames.Input("is_next"), [samples], isNext);
     }
 }

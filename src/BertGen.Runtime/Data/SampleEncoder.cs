@@ -1,7 +1,8 @@
 namespace BertGen.Data;
 
 /// <summary>
-/// Turns sentence pairs into model inputs: [CLS] first [SEP] second [SEP], padded to maxLen. A pair's pinned words
+/// Turns sentence pairs into model inputs: [CLS] first [SEP] second [SEP], padded to maxLen, the second sentence's
+/// tokens in segment 1 (training pairs, and new pairs to ask the model about, with [MASK] in them). A pair's pinned words
 /// become [MASK]; a pair without pins has n = min(maxPred, max(1, round(0.15 * real tokens))) word positions masked at
 /// random: 80% become [MASK], 10% a random word, 10% stay.
 /// </summary>
@@ -44,15 +45,7 @@ public sealed class SampleEncoder
     public EncodedSample Encode(SentencePair pair, string source, SeededRandom random)
     {
         var tokens = Tokens(pair, source);
-        var inputIds = new int[_maxLen];
-        var segmentIds = new int[_maxLen];
-        tokens.CopyTo(inputIds, 0);
-        int firstSep = Array.IndexOf(tokens, Vocabulary.Sep);
-        for (int t = firstSep + 1; t < tokens.Length; t++)
-        {
-            segmentIds[t] = 1;
-        }
-
+        var (inputIds, segmentIds) = Pack(tokens);
         var maskedPositions = new int[_maxPred];
         var maskedTokens = new int[_maxPred];
         if (pair.Pins is { Count: > 0 } pins)
@@ -91,6 +84,77 @@ public sealed class SampleEncoder
         }
 
         return new EncodedSample(pair.Text, inputIds, segmentIds, maskedPositions, maskedTokens, pair.IsNext);
+    }
+
+    /// <summary>
+    /// A new pair to ask the model about: its words as the run's vocabulary has them, and each [MASK] written in it a
+    /// masked slot (whose word is not known, so its masked token is [MASK]).
+    /// </summary>
+    /// <exception cref="InputException">A sentence has no words, a word is not in the vocabulary, or the pair has too many tokens or [MASK]s.</exception>
+    public EncodedSample Question(string first, string second)
+    {
+        var tokens = new List<int> { Vocabulary.Cls };
+        tokens.AddRange(QuestionWords(first, "first"));
+        tokens.Add(Vocabulary.Sep);
+        tokens.AddRange(QuestionWords(second, "second"));
+        tokens.Add(Vocabulary.Sep);
+        if (tokens.Count > _maxLen)
+        {
+            throw new InputException($"the pair has {tokens.Count} tokens with [CLS] and two [SEP], but the model takes at most {_maxLen} (maxLen).");
+        }
+
+        var masks = Enumerable.Range(0, tokens.Count).Where(t => tokens[t] == Vocabulary.Mask).ToArray();
+        if (masks.Length > _maxPred)
+        {
+            throw new InputException($"the pair has {masks.Length} [MASK]s, but the model predicts at most {_maxPred} per sample (maxPred).");
+        }
+
+        var (inputIds, segmentIds) = Pack(tokens.ToArray());
+        var maskedPositions = new int[_maxPred];
+        var maskedTokens = new int[_maxPred];
+        masks.CopyTo(maskedPositions, 0);
+        Array.Fill(maskedTokens, Vocabulary.Mask, 0, masks.Length);
+        return new EncodedSample(first + " " + second, inputIds, segmentIds, maskedPositions, maskedTokens, false);
+    }
+
+    /// <summary>The ids padded to maxLen, and the segment ids: 0 up to the first [SEP], 1 after it.</summary>
+    private (int[] InputIds, int[] SegmentIds) Pack(int[] tokens)
+    {
+        var inputIds = new int[_maxLen];
+        var segmentIds = new int[_maxLen];
+        tokens.CopyTo(inputIds, 0);
+        int firstSep = Array.IndexOf(tokens, Vocabulary.Sep);
+        for (int t = firstSep + 1; t < tokens.Length; t++)
+        {
+            segmentIds[t] = 1;
+        }
+
+        return (inputIds, segmentIds);
+    }
+
+    private IEnumerable<int> QuestionWords(string sentence, string which)
+    {
+        var words = Tokenizer.Words(sentence);
+        if (words.Length == 0)
+        {
+            throw new InputException($"the {which} sentence has no words.");
+        }
+
+        foreach (var word in words)
+        {
+            if (word == "[mask]")
+            {
+                yield return Vocabulary.Mask;
+            }
+            else if (_vocabulary.TryGetId(word, out int id) && id >= Vocabulary.FirstWord)
+            {
+                yield return id;
+            }
+            else
+            {
+                throw new InputException($"the word '{word}' is not in the vocabulary of the run ({_vocabulary.Count} tokens; see its vocab.txt).");
+            }
+        }
     }
 
     /// <summary>The positions the pins name, in order along the pair: each pin the first occurrence of its word not pinned yet.</summary>

@@ -2,7 +2,9 @@ using System.Collections.ObjectModel;
 
 namespace BertGen.Data;
 
-/// <summary>Token ids: the four special tokens, then words in order of first appearance (SPEC §4).</summary>
+/// <summary>
+/// Token ids: the four special tokens, then words in order of first appearance (docs/ARCHITECTURE.md, "Data").
+/// </summary>
 public sealed class Vocabulary
 {
     /// <summary>[PAD]: fills a sample up to maxLen; a masked slot holding it is padding.</summary>

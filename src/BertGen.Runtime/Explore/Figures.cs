@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertGen.Captures;
 using BertGen.Data;
 using BertGen.Runs;
 
@@ -75,39 +76,25 @@ public static class Figures
         "Figures of the article",
         [new TableBlock(["figure", "caption", "shows"], All.Select(f => (IReadOnlyList<Cell>)[f.Number.ToString(CultureInfo.InvariantCulture), f.Caption, f.Shows]).ToList())]);
 
-    /// <summary>The summary of predictions (Figure 17): per sample the masked input, predicted and actual words, and IsNext.</summary>
-    public static TableBlock Summary(IEnumerable<SamplePrediction> predictions, Vocabulary vocabulary) => new(
+    /// <summary>
+    /// The summary of predictions (Figure 17): per sample (the list's order) the masked input, predicted and actual words,
+    /// and IsNext.
+    /// </summary>
+    public static TableBlock Summary(IReadOnlyList<SamplePrediction> predictions, Vocabulary vocabulary) => new(
         ["sample", "masked input", "predicted", "actual", "IsNext predicted", "IsNext actual"],
-        predictions.Select(p => (IReadOnlyList<Cell>)
+        predictions.Select((p, sample) => (IReadOnlyList<Cell>)
         [
-            p.Sample.ToString(CultureInfo.InvariantCulture),
+            sample.ToString(CultureInfo.InvariantCulture),
             new Cell(p.Input.Where(t => t.Mark != TokenMark.Padding).ToList()),
-            Words(p.PredictedIds, vocabulary),
-            Words(p.ActualIds, vocabulary),
-            p.PredictedIsNext ? "True" : "False",
-            p.ActualIsNext ? "True" : "False",
+            Words(p.Masks.Select(m => m.PredictedId).ToArray(), vocabulary),
+            Words(p.Masks.Select(m => m.ActualId ?? Vocabulary.Pad).ToArray(), vocabulary),
+            p.IsNext.Predicted ? "True" : "False",
+            p.IsNext.Actual is { } actual ? (actual ? "True" : "False") : "",
         ]).ToList());
 
-    /// <summary>Every sample's predictions in the capture of <paramref name="epoch"/>.</summary>
-    public static IReadOnlyList<SamplePrediction> Predictions(Explorer explorer, int epoch)
-    {
-        var capture = explorer.Run.Capture(epoch);
-        var result = new List<SamplePrediction>();
-        for (int s = 0; s < capture.SampleCount; s++)
-        {
-            var tokens = capture.Input("masked_tokens", s);
-            int real = tokens.Count(t => t != Vocabulary.Pad);
-            result.Add(new SamplePrediction(
-                s,
-                MaskedInput.Of(capture.Input("input_ids", s), capture.Input("masked_positions", s), tokens, explorer.Run.Vocabulary),
-                capture.Activation("pred_lm", -1, s).Take(real).Select(v => (int)v).ToArray(),
-                tokens.Take(real).ToArray(),
-                capture.Activation("pred_clsf", -1, s)[0] == 1f,
-                capture.Input("is_next", s)[0] == 1));
-        }
-
-        return result;
-    }
+    /// <summary>Every captured sample's predictions in the capture of <paramref name="epoch"/>.</summary>
+    public static IReadOnlyList<SamplePrediction> Predictions(Explorer explorer, int epoch) =>
+        Enumerable.Range(0, explorer.Run.Capture(epoch).SampleCount).Select(s => explorer.Prediction(s, epoch)).ToList();
 
     private static List<Block> Configuration(Captures.IRunRecord run)
     {
@@ -264,8 +251,8 @@ public static class Figures
         string.Join(", ", ids) + " (" + string.Join(", ", ids.Select(id => vocabulary[id])) + ")";
 
     private static int First(Captures.IRunRecord run) =>
-        run.CapturedEpochs.Count > 0 ? run.CapturedEpochs[0] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every.");
+        run.CapturedEpochs.Count > 0 ? run.CapturedEpochs[0] : throw CaptureFile.NoCaptures(run.Name);
 
     private static int Last(Captures.IRunRecord run) =>
-        run.CapturedEpochs.Count > 0 ? run.CapturedEpochs[^1] : throw new InputException("this run has no captures; train with --capture-epochs or --capture-every.");
+        run.CapturedEpochs.Count > 0 ? run.CapturedEpochs[^1] : throw CaptureFile.NoCaptures(run.Name);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BertGen.Checkpoints;
 using BertGen.Explore;
 using BertGen.IO;
+using BertGen.Runs;
 
 namespace BertGen.Inference;
 
@@ -53,7 +54,7 @@ public static class HuggingFaceExport
         var parameters = Checkpoint.Load(file, created);
         if (File.Exists(outputDirectory) || (Directory.Exists(outputDirectory) && Directory.EnumerateFileSystemEntries(outputDirectory).Any()))
         {
-            throw new InputException($"'{outputDirectory}' already exists and is not an empty folder; choose another --out.");
+            throw new SettingException(SettingNames.ExportFolder, name => $"'{outputDirectory}' already exists and is not an empty folder; choose another {name}.");
         }
 
         Directory.CreateDirectory(outputDirectory);

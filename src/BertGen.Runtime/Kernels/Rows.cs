@@ -37,7 +37,10 @@ public readonly ref struct SampleBlocks<T>
     public static implicit operator ReadOnlySampleBlocks<T>(SampleBlocks<T> blocks) => new(blocks._values, blocks.Stride, blocks.Count);
 }
 
-/// <summary>The read-only counterpart of <see cref="SampleBlocks{T}"/>.</summary>
+/// <summary>
+/// The read-only counterpart of <see cref="SampleBlocks{T}"/>: the same members over a ReadOnlySpan, which a Span-based
+/// type cannot hold (the backward pass reads the activations it was given as read-only).
+/// </summary>
 public readonly ref struct ReadOnlySampleBlocks<T>
     where T : unmanaged
 {
@@ -121,7 +124,7 @@ public readonly ref struct Rows<T>
     public static implicit operator ReadOnlyRows<T>(Rows<T> rows) => new(rows.Values, rows.Stride, rows.Count, rows.RowsPerSample, rows.Width);
 }
 
-/// <summary>The read-only counterpart of <see cref="Rows{T}"/>.</summary>
+/// <summary>The read-only counterpart of <see cref="Rows{T}"/>, for the same reason as <see cref="ReadOnlySampleBlocks{T}"/>.</summary>
 public readonly ref struct ReadOnlyRows<T>
     where T : unmanaged
 {

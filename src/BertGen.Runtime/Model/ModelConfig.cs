@@ -1,6 +1,6 @@
 namespace BertGen;
 
-/// <summary>The shape of a model (SPEC §2) and the vocabulary it was created for.</summary>
+/// <summary>The shape of a model (its bertgen.json) and the vocabulary it was created for.</summary>
 public sealed record ModelConfig(
     string Name,
     int MaxLen,

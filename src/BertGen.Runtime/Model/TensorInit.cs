@@ -1,6 +1,6 @@
 namespace BertGen;
 
-/// <summary>How a parameter tensor starts (SPEC §3).</summary>
+/// <summary>How a parameter tensor starts (docs/ARCHITECTURE.md, "The model").</summary>
 public enum TensorInitKind
 {
     /// <summary>Not a parameter.</summary>

@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using BertGen.Captures;
+using BertGen.Data;
+using BertGen.Explore;
 using BertGen.IO;
 
 namespace BertGen.Report;
@@ -28,7 +30,7 @@ public static class ExplorerPage
     {
         if (run.CapturedEpochs.Count == 0)
         {
-            throw new InputException($"'{run.Name}' has no captures to show; train with --capture-epochs or --capture-every.");
+            throw CaptureFile.NoCaptures(run.Name);
         }
 
         string html = Asset("explorer.html")
@@ -38,9 +40,15 @@ public static class ExplorerPage
         AtomicFile.WriteText(path, html);
     }
 
-    /// <summary>The run as the page's JSON: configuration, vocabulary, samples, metrics, and every captured tensor.</summary>
+    /// <summary>
+    /// The run as the page's JSON: configuration, vocabulary, the captured samples, metrics, the catalog of tensors (how
+    /// each is found and labelled, as <see cref="Explorer"/> describes it), and every captured epoch's tensors and
+    /// predictions.
+    /// </summary>
     public static string Data(IRunRecord run)
     {
+        var explorer = new Explorer(run);
+        int captured = run.CapturedEpochs.Min(e => run.Capture(e).SampleCount);
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
@@ -56,7 +64,7 @@ public static class ExplorerPage
 
             json.WriteEndArray();
             json.WriteStartArray("samples");
-            foreach (var sample in run.Samples)
+            foreach (var sample in run.Samples.Take(captured))
             {
                 json.WriteStartObject();
                 json.WriteString("text", sample.Text);
@@ -66,10 +74,11 @@ public static class ExplorerPage
 
             json.WriteEndArray();
             WriteMetrics(json, run);
+            WriteCatalog(json, explorer.Catalog(run.CapturedEpochs[0]));
             json.WriteStartArray("epochs");
             foreach (int epoch in run.CapturedEpochs)
             {
-                WriteCapture(json, run.Capture(epoch));
+                WriteCapture(json, run.Capture(epoch), Enumerable.Range(0, captured).Select(s => explorer.Prediction(s, epoch)).ToList());
             }
 
             json.WriteEndArray();
@@ -102,12 +111,65 @@ public static class ExplorerPage
         json.WriteEndObject();
     }
 
-    private static void WriteCapture(Utf8JsonWriter json, CaptureFile capture)
+    private static void WriteCatalog(Utf8JsonWriter json, IReadOnlyList<TensorEntry> catalog)
+    {
+        static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+        json.WriteStartArray("catalog");
+        foreach (var entry in catalog)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", entry.Name);
+            json.WriteString("scope", Camel(entry.Scope.ToString()));
+            json.WriteStartArray("shape");
+            foreach (long d in entry.Shape)
+            {
+                json.WriteNumberValue(d);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("key", entry.Key);
+            json.WriteString("head", Camel(entry.Head.ToString()));
+            json.WriteString("rows", Camel(entry.Rows.ToString()));
+            json.WriteString("columns", Camel(entry.Columns.ToString()));
+            json.WriteBoolean("heatmap", entry.Heatmap);
+            json.WriteBoolean("integers", entry.Integers);
+            json.WriteBoolean("square", entry.Square);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteCapture(Utf8JsonWriter json, CaptureFile capture, IReadOnlyList<SamplePrediction> predictions)
     {
         json.WriteStartObject();
         json.WriteNumber("epoch", capture.Epoch);
         json.WritePropertyName("loss");
         WriteFinite(json, capture.Loss);
+        json.WriteStartArray("predictions");
+        foreach (var p in predictions)
+        {
+            json.WriteStartObject();
+            json.WriteString("input", MaskedInput.Plain(p.Input));
+            json.WriteStartArray("masks");
+            foreach (var m in p.Masks)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("position", m.Position);
+                json.WriteNumber("predicted", m.PredictedId);
+                json.WriteNumber("actual", m.ActualId ?? Vocabulary.Pad);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartObject("isNext");
+            json.WriteBoolean("predicted", p.IsNext.Predicted);
+            json.WriteBoolean("actual", p.IsNext.Actual == true);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteStartObject("tensors");
         foreach (var entry in capture.File.Tensors)
         {

@@ -7,14 +7,14 @@ public static class CaptureSchedule
     /// The epochs to capture: those asked for, every <see cref="TrainingOptions.CaptureEvery"/> epochs with epoch 0 and
     /// the last; by default epoch 0, 1, 3, 10, 30, ... up to the last (about two captures per decade).
     /// </summary>
-    /// <exception cref="InputException">An asked-for epoch lies past the end of training.</exception>
+    /// <exception cref="SettingException">An asked-for epoch lies past the end of training, or too many are asked for.</exception>
     public static SortedSet<int> Resolve(TrainingOptions options)
     {
         int last = options.Epochs;
         var epochs = new SortedSet<int>();
         if (options.CaptureEpochs is { Count: > TrainingOptions.MaxCaptures } many)
         {
-            throw new InputException($"--capture-epochs names {many.Count} epochs; at most {TrainingOptions.MaxCaptures} are captured.");
+            throw new SettingException(SettingNames.CaptureEpochs, name => $"{name} names {many.Count} epochs; at most {TrainingOptions.MaxCaptures} are captured.");
         }
 
         if (options.CaptureEpochs is { } asked)
@@ -23,7 +23,7 @@ public static class CaptureSchedule
             {
                 if (e < 0 || e > last)
                 {
-                    throw new InputException($"--capture-epochs names epoch {e}, but training runs epochs 0 to {last}.");
+                    throw new SettingException(SettingNames.CaptureEpochs, name => $"{name} names epoch {e}, but training runs epochs 0 to {last}.");
                 }
 
                 epochs.Add(e);
@@ -32,7 +32,7 @@ public static class CaptureSchedule
 
         if (options.CaptureEvery < 0)
         {
-            throw new InputException($"--capture-every is {options.CaptureEvery}; give 1 or more.");
+            throw new SettingException(SettingNames.CaptureEvery, name => $"{name} is {options.CaptureEvery}; give 1 or more.");
         }
 
         if (options.CaptureEvery > 0)
@@ -40,8 +40,9 @@ public static class CaptureSchedule
             long count = (last / (long)options.CaptureEvery) + 1 + (last % options.CaptureEvery == 0 ? 0 : 1);
             if (count > TrainingOptions.MaxCaptures)
             {
-                throw new InputException(
-                    $"--capture-every {options.CaptureEvery} captures {count} epochs of {last}; at most {TrainingOptions.MaxCaptures} are captured (a file each): give a larger number.");
+                throw new SettingException(
+                    SettingNames.CaptureEvery,
+                    name => $"{name} {options.CaptureEvery} captures {count} epochs of {last}; at most {TrainingOptions.MaxCaptures} are captured (a file each): give a larger number.");
             }
 
             for (int e = 0; e <= last; e += options.CaptureEvery)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using BertGen.IO;
 using BertGen.Training;
@@ -11,6 +12,9 @@ namespace BertGen.Runs;
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
+    /// <summary>The header of metrics.csv.</summary>
+    public const string Header = "epoch,loss,mlm_loss,nsp_loss,mlm_accuracy,nsp_accuracy";
+
     private readonly StreamWriter _writer;
 
     private MetricsLog(StreamWriter writer) => _writer = writer;
@@ -18,37 +22,71 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Writes a new metrics.csv with its header and opens it for appending.</summary>
     public static MetricsLog Create(string path)
     {
-        AtomicFile.WriteText(path, EpochMetrics.CsvHeader + "\n");
+        AtomicFile.WriteText(path, Header + "\n");
         return Open(path);
     }
 
     /// <summary>The data rows of <paramref name="path"/> that end with a line break (a row cut short by a kill does not).</summary>
-    /// <exception cref="InputException">The file cannot be read or has no header.</exception>
+    /// <exception cref="InputException">The file cannot be read, is not UTF-8, or has no header.</exception>
     public static List<string> CompleteRows(string path)
     {
-        string text;
-        try
-        {
-            text = File.Exists(path) ? File.ReadAllText(path, Strict) : string.Empty;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
-        {
-            throw new InputException($"cannot read '{path}': {e.Message}", e);
-        }
+        string text = File.Exists(path) ? TextFile.Read(path) : string.Empty;
 
         if (text.Length == 0)
         {
             return [];
         }
 
-        if (!text.StartsWith(EpochMetrics.CsvHeader + "\n", StringComparison.Ordinal))
+        if (!text.StartsWith(Header + "\n", StringComparison.Ordinal))
         {
-            throw new InputException($"'{path}' does not start with the header {EpochMetrics.CsvHeader}.");
+            throw new InputException($"'{path}' does not start with the header {Header}.");
         }
 
-        var rows = text[(EpochMetrics.CsvHeader.Length + 1)..].Split('\n').ToList();
+        var rows = text[(Header.Length + 1)..].Split('\n').ToList();
         rows.RemoveAt(rows.Count - 1); // the text after the last line break: empty, or a row cut short
         return rows;
+    }
+
+    /// <summary>The rows of <paramref name="path"/> that <see cref="CompleteRows"/> gives, read.</summary>
+    /// <exception cref="InputException">The file cannot be read, or a row is not six numbers; the message names its line.</exception>
+    public static List<EpochMetrics> Read(string path) => Parse(path, CompleteRows(path));
+
+    /// <summary>Reads <paramref name="rows"/>, the first data rows of <paramref name="path"/>.</summary>
+    /// <exception cref="InputException">A row is not six numbers; the message names its line.</exception>
+    public static List<EpochMetrics> Parse(string path, IReadOnlyList<string> rows)
+    {
+        var metrics = new List<EpochMetrics>(rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            try
+            {
+                metrics.Add(Parse(rows[i]));
+            }
+            catch (FormatException e)
+            {
+                throw new InputException($"'{path}': line {i + 2}: {e.Message}.", e);
+            }
+        }
+
+        return metrics;
+    }
+
+    /// <summary>One epoch's row as metrics.csv holds it (round-trip precision, invariant culture).</summary>
+    public static string Format(EpochMetrics m) => string.Create(
+        CultureInfo.InvariantCulture, $"{m.Epoch},{m.Loss:R},{m.MlmLoss:R},{m.NspLoss:R},{m.MlmAccuracy:R},{m.NspAccuracy:R}");
+
+    /// <summary>Reads a row that <see cref="Format"/> wrote.</summary>
+    /// <exception cref="FormatException">The line is not a row of six numbers.</exception>
+    public static EpochMetrics Parse(string row)
+    {
+        var f = row.Split(',');
+        if (f.Length != 6)
+        {
+            throw new FormatException($"a row has 6 fields, not {f.Length}");
+        }
+
+        double D(int i) => double.Parse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture);
+        return new EpochMetrics(int.Parse(f[0], NumberStyles.None, CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), D(5));
     }
 
     /// <summary>
@@ -57,7 +95,7 @@ public sealed class MetricsLog : IDisposable
     /// </summary>
     public static MetricsLog Resume(string path, IReadOnlyList<string> rows)
     {
-        var text = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
+        var text = new StringBuilder(Header).Append('\n');
         foreach (var row in rows)
         {
             text.Append(row).Append('\n');
@@ -70,7 +108,7 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Appends one epoch's row (buffered until <see cref="Flush"/>).</summary>
     public void Append(EpochMetrics metrics)
     {
-        _writer.Write(metrics.ToCsv());
+        _writer.Write(Format(metrics));
         _writer.Write('\n');
     }
 

@@ -9,8 +9,9 @@ using BertGen.Training;
 namespace BertGen.Runs;
 
 /// <summary>
-/// The folder of one training run (SPEC §5): config.json, vocab.txt, samples.json, metrics.csv, checkpoints/ and
-/// captures/. Every file is written whole or not at all.
+/// The folder of one training run (docs/ARCHITECTURE.md, "The run folder"): config.json, vocab.txt, samples.json,
+/// corpus.txt, metrics.csv, checkpoints/ and captures/, each file's reader beside its writer. Every file is written
+/// whole or not at all.
 /// </summary>
 public sealed class RunFolder
 {
@@ -87,13 +88,14 @@ public sealed class RunFolder
     /// all there. A folder that already holds files is refused: a run never writes over another. Staging folders that a
     /// killed process left beside it are removed first.
     /// </summary>
-    /// <exception cref="InputException">The folder is not empty, or cannot be created.</exception>
+    /// <exception cref="SettingException">The folder is not empty.</exception>
+    /// <exception cref="InputException">The folder cannot be created.</exception>
     public static StagedFolder Stage(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full) || (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()))
         {
-            throw new InputException($"'{path}' already exists and is not an empty folder; choose another --out, or remove it first.");
+            throw new SettingException(SettingNames.RunFolder, name => $"'{path}' already exists and is not an empty folder; choose another {name}, or remove it first.");
         }
 
         try
@@ -149,12 +151,10 @@ public sealed class RunFolder
     /// Reads the training settings of config.json (those <see cref="WriteConfig"/> wrote) and the corpus it names.
     /// </summary>
     /// <exception cref="InputException">The file is missing, is not JSON, or lacks a setting.</exception>
-    public (TrainingOptions Options, string Corpus) ReadTrainingSettings()
-    {
-        try
+    public (TrainingOptions Options, string Corpus) ReadTrainingSettings() =>
+        ReadJson(ConfigFile, "the config.json of a BertGen run with its training settings", root =>
         {
-            using var doc = JsonDocument.Parse(TextFile.Read(ConfigFile), Json);
-            var t = doc.RootElement.GetProperty("training");
+            var t = root.GetProperty("training");
             var options = new TrainingOptions
             {
                 Epochs = t.GetProperty("epochs").GetInt32(),
@@ -164,33 +164,16 @@ public sealed class RunFolder
                 SaveEvery = t.TryGetProperty("saveEvery", out var saveEvery) ? saveEvery.GetInt32() : 0,
             };
             return (options, t.GetProperty("corpus").GetString()!);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{ConfigFile}' does not hold the training settings of a BertGen run: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read '{ConfigFile}': {e.Message}", e);
-        }
-    }
+        });
 
     /// <summary>Reads the model's configuration from config.json (the one <see cref="WriteConfig"/> wrote).</summary>
     /// <exception cref="InputException">The file is missing, not UTF-8 or JSON, repeats a key, or lacks a setting.</exception>
     public ModelConfig ReadModelConfig()
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(TextFile.Read(ConfigFile), Json);
-            var config = ConfigJson.Read(doc.RootElement.GetProperty("model"));
-            return config.VocabSize >= 5 && config.MaxLen >= 5 && config.MaxPred >= 1 && config.BatchSize >= 1 && config.Segments >= 2
-                ? config
-                : throw new InputException($"'{ConfigFile}': the model's sizes are out of range ({ConfigJson.Serialize(config)}).");
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{ConfigFile}' is not a BertGen config.json: {e.Message}", e);
-        }
+        var config = ReadJson(ConfigFile, "a BertGen config.json", root => ConfigJson.Read(root.GetProperty("model")));
+        return config.VocabSize >= 5 && config.MaxLen >= 5 && config.MaxPred >= 1 && config.BatchSize >= 1 && config.Segments >= 2
+            ? config
+            : throw new InputException($"'{ConfigFile}': the model's sizes are out of range ({ConfigJson.Serialize(config)}).");
     }
 
     /// <summary>Reads vocab.txt, which must hold the configuration's vocabulary size of tokens.</summary>
@@ -226,22 +209,13 @@ public sealed class RunFolder
     /// <exception cref="InputException">The file is missing, not UTF-8 or JSON, repeats a key, or a sample is wrong; the message names it.</exception>
     public List<EncodedSample> ReadSamples(ModelConfig config, Vocabulary vocabulary)
     {
-        List<EncodedSample> samples;
-        try
-        {
-            using var doc = JsonDocument.Parse(TextFile.Read(SamplesFile), Json);
-            samples = doc.RootElement.EnumerateArray().Select(s => new EncodedSample(
-                s.GetProperty("text").GetString()!,
-                Ints(s.GetProperty("inputIds")),
-                Ints(s.GetProperty("segmentIds")),
-                Ints(s.GetProperty("maskedPositions")),
-                Ints(s.GetProperty("maskedTokens")),
-                s.GetProperty("isNext").GetBoolean())).ToList();
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"'{SamplesFile}' is not a BertGen samples.json: {e.Message}", e);
-        }
+        var samples = ReadJson(SamplesFile, "a BertGen samples.json", root => root.EnumerateArray().Select(s => new EncodedSample(
+            s.GetProperty("text").GetString()!,
+            Ints(s.GetProperty("inputIds")),
+            Ints(s.GetProperty("segmentIds")),
+            Ints(s.GetProperty("maskedPositions")),
+            Ints(s.GetProperty("maskedTokens")),
+            s.GetProperty("isNext").GetBoolean())).ToList());
 
         if (samples.Count == 0)
         {
@@ -262,24 +236,7 @@ public sealed class RunFolder
 
     /// <summary>Every row of metrics.csv that ends with a line break (none when the file is not there).</summary>
     /// <exception cref="InputException">A row is not six numbers; the message names its line.</exception>
-    public IReadOnlyList<EpochMetrics> ReadMetrics()
-    {
-        var rows = MetricsLog.CompleteRows(MetricsFile);
-        var metrics = new List<EpochMetrics>(rows.Count);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            try
-            {
-                metrics.Add(EpochMetrics.FromCsv(rows[i]));
-            }
-            catch (FormatException e)
-            {
-                throw new InputException($"'{MetricsFile}': line {i + 2}: {e.Message}.", e);
-            }
-        }
-
-        return metrics;
-    }
+    public IReadOnlyList<EpochMetrics> ReadMetrics() => MetricsLog.Read(MetricsFile);
 
     /// <summary>Writes corpus.txt: the pairs the run trains on, in the corpus file format, so a resume masks them again.</summary>
     public void WriteCorpus(IReadOnlyList<SentencePair> pairs) => AtomicFile.WriteText(CorpusFile, Corpus.Format(pairs));
@@ -322,6 +279,24 @@ public sealed class RunFolder
         });
 
     private static readonly JsonDocumentOptions Json = new() { AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// Reads one of the run's JSON files with <paramref name="read"/>: a file that cannot be read, is not strict UTF-8 or
+    /// JSON, repeats a key or lacks a property is an error that names the file and <paramref name="what"/> it should be.
+    /// </summary>
+    private static T ReadJson<T>(string path, string what, Func<JsonElement, T> read)
+    {
+        string text = TextFile.Read(path);
+        try
+        {
+            using var doc = JsonDocument.Parse(text, Json);
+            return read(doc.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"'{path}' is not {what}: {e.Message}", e);
+        }
+    }
 
     private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
@@ -384,7 +359,7 @@ public sealed class StagedFolder
         {
             if (Directory.EnumerateFileSystemEntries(_target).Any())
             {
-                throw new InputException($"'{_given}' filled with files while the run was starting; choose another --out.");
+                throw new SettingException(SettingNames.RunFolder, name => $"'{_given}' filled with files while the run was starting; choose another {name}.");
             }
 
             Directory.Delete(_target);

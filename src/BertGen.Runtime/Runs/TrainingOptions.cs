@@ -43,6 +43,38 @@ public sealed record TrainingOptions
     /// batch, at most all), so that a large corpus's captures stay small.
     /// </summary>
     public int? CaptureSamples { get; init; }
+
+    /// <summary>Checks every setting's range.</summary>
+    /// <exception cref="SettingException">A setting is out of its range; the message names it.</exception>
+    public void Validate()
+    {
+        if (Epochs is < 0 or > MaxEpochs)
+        {
+            throw new SettingException(SettingNames.Epochs, name => $"{name} is {Epochs}; give 0 to {MaxEpochs}.");
+        }
+
+        if (!(Adam.LearningRate > 0) || double.IsInfinity(Adam.LearningRate))
+        {
+            throw new SettingException(SettingNames.LearningRate, name => $"{name} is {Adam.LearningRate}; give a positive number such as 0.001.");
+        }
+
+        if (Threads is < 1 or > MaxThreads)
+        {
+            throw new SettingException(SettingNames.Threads, name => $"{name} is {Threads}; give 1 to {MaxThreads}.");
+        }
+
+        if (CaptureSamples is < 1)
+        {
+            throw new SettingException(SettingNames.CaptureSamples, name => $"{name} is {CaptureSamples}; give 1 or more.");
+        }
+
+        if (SaveEvery < 0)
+        {
+            throw new SettingException(SettingNames.SaveEvery, name => $"{name} is {SaveEvery}; give 0 (only the first and last) or more.");
+        }
+
+        _ = CaptureSchedule.Resolve(this);
+    }
 }
 
 /// <summary>What a resumed run may change: how far it trains, how often it saves, what it captures, its threads.</summary>

@@ -32,7 +32,7 @@ public enum TrainingOutcome
 /// <param name="Elapsed">Time spent in the training loop, files excluded.</param>
 /// <param name="Checkpoint">The newest checkpoint of good weights, or null for a run kept in memory.</param>
 /// <param name="Final">Loss and accuracy of the trained weights over every sample (completed runs).</param>
-/// <param name="Predictions">The first samples' predictions with the trained weights (completed runs; else empty).</param>
+/// <param name="Predictions">The first samples' predictions with the trained weights, in order (completed runs; else empty).</param>
 public sealed record TrainingResult(
     TrainingOutcome Outcome, int Epochs, int LastEpoch, long Steps, TimeSpan Elapsed, string? Checkpoint, EpochMetrics Final, IReadOnlyList<SamplePrediction> Predictions)
 {
@@ -64,11 +64,10 @@ public sealed class TrainingRun : IDisposable
     private readonly TrainingOptions _options;
     private readonly SeededRandom _maskRandom;
     private readonly List<EpochMetrics> _metrics = [];
-    private readonly IReadOnlyList<string> _earlierMetrics;
+    private readonly IReadOnlyList<EpochMetrics> _earlierMetrics;
     private readonly SortedSet<int> _captures;
     private readonly List<string> _problems = [];
     private readonly int _captureSamples;
-    private IReadOnlyList<EpochMetrics>? _earlierParsed;
     private string? _checkpoint;
     private RunLock? _lock;
     private MetricsLog? _log;
@@ -76,7 +75,7 @@ public sealed class TrainingRun : IDisposable
 
     private TrainingRun(
         TrainingOptions options, SortedSet<int> captures, TrainingData data, Trainer trainer, RunFolder? folder, string corpusName,
-        SeededRandom maskRandom, IReadOnlyList<string> earlierMetrics, string? checkpoint)
+        SeededRandom maskRandom, IReadOnlyList<EpochMetrics> earlierMetrics, string? checkpoint)
     {
         _options = options;
         _captures = captures;
@@ -140,10 +139,11 @@ public sealed class TrainingRun : IDisposable
     /// <param name="options">Training settings.</param>
     /// <param name="folder">The run folder to create (new or empty), or null to keep the run in memory.</param>
     /// <param name="corpusName">Where the pairs came from, for messages and config.json: a corpus file's path, say.</param>
-    /// <exception cref="InputException">A pair, the configuration's vocabulary size, a setting or the folder is wrong.</exception>
+    /// <exception cref="InputException">A pair, the configuration's vocabulary size or the folder is wrong.</exception>
+    /// <exception cref="SettingException">A setting is out of its range, or the folder is not new or empty.</exception>
     public static TrainingRun Start(ModelDefinition model, IReadOnlyList<SentencePair> pairs, TrainingOptions options, string? folder = null, string corpusName = "pairs")
     {
-        Validate(options);
+        options.Validate();
         var captures = CaptureSchedule.Resolve(options);
         pairs = Numbered(pairs);
         var data = TrainingData.Create(pairs, corpusName, model.Shape.MaxLen, model.Shape.MaxPred, new SeededRandom(MaskSeed(options.Seed)));
@@ -213,10 +213,10 @@ public sealed class TrainingRun : IDisposable
             options = options with { Epochs = resume.Epochs ?? options.Epochs };
             if (options.Epochs <= from)
             {
-                throw new InputException($"'{path}' has already trained {from} epochs; give --epochs with a larger total than that.");
+                throw new SettingException(SettingNames.Epochs, name => $"'{path}' has already trained {from} epochs; give {name} a total larger than that.");
             }
 
-            Validate(options);
+            options.Validate();
             var created = Create(model, archive.Vocabulary.Count, path);
             if (!created.Config.SameShape(archive.Config))
             {
@@ -225,7 +225,7 @@ public sealed class TrainingRun : IDisposable
             }
 
             var earlier = rows.Take(from).ToList();
-            _ = earlier.Select((row, i) => ParseRow(folder.MetricsFile, row, i)).ToList();
+            var earlierMetrics = MetricsLog.Parse(folder.MetricsFile, earlier);
             var pairs = options.DynamicMasking ? folder.ReadCorpus() ?? SavedCorpus(corpusName) : null;
             var data = TrainingData.Restore(pairs, corpusName, archive.Vocabulary, archive.Samples, created.Config.MaxLen, created.Config.MaxPred);
             var trainer = new Trainer(created, data.Samples, options.Adam, initialRandom: null) { Threads = options.Threads };
@@ -236,7 +236,7 @@ public sealed class TrainingRun : IDisposable
             var maskRandom = maskState is null ? new SeededRandom(MaskSeed(options.Seed) + 1) : SeededRandom.FromState(maskState);
             var captures = new SortedSet<int>(CaptureSchedule.Resolve(options).Where(e => e > from));
             folder.WriteConfig(created.Config, options, corpusName);
-            var run = new TrainingRun(options, captures, data, trainer, folder, corpusName, maskRandom, earlier, checkpoint)
+            var run = new TrainingRun(options, captures, data, trainer, folder, corpusName, maskRandom, earlierMetrics, checkpoint)
             {
                 _lock = runLock,
                 _log = MetricsLog.Resume(folder.MetricsFile, earlier),
@@ -348,7 +348,7 @@ public sealed class TrainingRun : IDisposable
                     recorder.AfterBackward(b);
                 }
 
-                SamplePrediction.FromBatch(Trainer, b, Data.Samples, Data.Vocabulary, KeptPredictions, predictions);
+                KeepPredictions(b, predictions);
             },
             backward: captureLast);
         var counts = Trainer.LastCounts;
@@ -374,11 +374,25 @@ public sealed class TrainingRun : IDisposable
         };
     }
 
+    /// <summary>
+    /// Adds the predictions of the samples of batch <paramref name="batch"/> that are among the first
+    /// <see cref="KeptPredictions"/>, read from the trainer's activations after that batch's forward pass.
+    /// </summary>
+    private void KeepPredictions(int batch, List<SamplePrediction> into)
+    {
+        int first = batch * Model.Config.BatchSize;
+        for (int s = 0; s < Trainer.Batches[batch].Count && first + s < KeptPredictions; s++)
+        {
+            var sample = Data.Samples[first + s];
+            into.Add(SamplePrediction.Read(
+                HeadOutputs.Of(Model.Activations, Trainer.BatchActivations(s)), sample.InputIds, sample.MaskedPositions, sample.MaskedTokens, sample.IsNext, Data.Vocabulary));
+        }
+    }
+
     /// <summary>The rows before a resume and those since, as metrics.csv holds them.</summary>
     private IReadOnlyList<EpochMetrics> AllMetrics()
     {
-        _earlierParsed ??= _earlierMetrics.Select(EpochMetrics.FromCsv).ToList();
-        return [.. _earlierParsed, .. _metrics];
+        return [.. _earlierMetrics, .. _metrics];
     }
 
     /// <summary>Appends the epoch's row to metrics.csv; false, with the problem noted, when the disk refuses it.</summary>
@@ -519,18 +533,6 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
-    private static EpochMetrics ParseRow(string file, string row, int index)
-    {
-        try
-        {
-            return EpochMetrics.FromCsv(row);
-        }
-        catch (FormatException e)
-        {
-            throw new InputException($"'{file}': line {index + 2}: {e.Message}.", e);
-        }
-    }
-
     /// <summary>Pairs given in code carry no line; they are numbered by their place, from 1, for messages.</summary>
     private static IReadOnlyList<SentencePair> Numbered(IReadOnlyList<SentencePair> pairs)
     {
@@ -569,32 +571,4 @@ public sealed class TrainingRun : IDisposable
         $"segments {c.Segments}, ffnAddNorm {c.FfnAddNorm}, embeddingLayerNorm {c.EmbeddingLayerNorm}, eps {c.LayerNormEps}, vocabulary {c.VocabSize}";
 
     private static ulong MaskSeed(ulong seed) => seed ^ 0x6D61736B5F736565UL;
-
-    private static void Validate(TrainingOptions options)
-    {
-        if (options.Epochs is < 0 or > TrainingOptions.MaxEpochs)
-        {
-            throw new InputException($"--epochs is {options.Epochs}; give 0 to {TrainingOptions.MaxEpochs}.");
-        }
-
-        if (!(options.Adam.LearningRate > 0) || double.IsInfinity(options.Adam.LearningRate))
-        {
-            throw new InputException($"--lr is {options.Adam.LearningRate}; give a positive number such as 0.001.");
-        }
-
-        if (options.Threads is < 1 or > TrainingOptions.MaxThreads)
-        {
-            throw new InputException($"--threads is {options.Threads}; give 1 to {TrainingOptions.MaxThreads} (0 on the command line means every core).");
-        }
-
-        if (options.CaptureSamples is < 1)
-        {
-            throw new InputException($"--capture-samples is {options.CaptureSamples}; give 1 or more.");
-        }
-
-        if (options.SaveEvery < 0)
-        {
-            throw new InputException($"--save-every is {options.SaveEvery}; give 0 (only the first and last) or more.");
-        }
-    }
 }

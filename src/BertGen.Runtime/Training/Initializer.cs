@@ -3,8 +3,9 @@ using BertGen.Data;
 namespace BertGen.Training;
 
 /// <summary>
-/// Seeded initialisation (SPEC §3): embeddings N(0, 1); linear weights and biases U(-1/sqrt(fanIn), 1/sqrt(fanIn));
-/// LayerNorm gamma 1, beta 0; decoder bias 0. Tensors are filled in layout order, so a seed fixes every value.
+/// Seeded initialisation (docs/ARCHITECTURE.md, "The model"): embeddings N(0, 1); linear weights and biases
+/// U(-1/sqrt(fanIn), 1/sqrt(fanIn)); LayerNorm gamma 1, beta 0; decoder bias 0. Tensors are filled in layout order, so
+/// a seed fixes every value.
 /// </summary>
 public static class Initializer
 {

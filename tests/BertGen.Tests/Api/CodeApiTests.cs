@@ -22,7 +22,7 @@ public sealed class CodeApiTests
     {
         var models = ModelDefinition.In(typeof(SeedBert).Assembly);
 
-        Assert.Equal(["DeepHeadBert", "FixedVocabBert", "HfBert", "OddBert", "PlainBert", "SeedBert", "WideBert"], models.Select(m => m.Name));
+        Assert.Equal(["DeepHeadBert", "FixedVocabBert", "HfBert", "LongBert", "OddBert", "PlainBert", "SeedBert", "WideBert"], models.Select(m => m.Name));
         var seed = models.Single(m => m.Name == "SeedBert");
         Assert.Same(SeedBert.Definition, seed);
         Assert.Equal(new SeedBert(42).Config, seed.Create(42).Config);
@@ -77,7 +77,7 @@ public sealed class CodeApiTests
         var fromCheckpoint = Predictor.Load(RunArchive.Open(temp["run"]), SeedBert.Definition, null).Predict("the [MASK] chased the mouse.", "it was a fast [MASK].");
 
         Assert.Equal(fromCheckpoint.Masks.SelectMany(m => m.Top), fromRun.Masks.SelectMany(m => m.Top));
-        Assert.Equal(fromCheckpoint.IsNextProbability, fromRun.IsNextProbability);
+        Assert.Equal(fromCheckpoint.IsNext.Probability, fromRun.IsNext.Probability);
     }
 
     [Fact]

@@ -8,6 +8,15 @@ namespace BertGen.Tests.Cli;
 public sealed class CliTests
 {
     [Fact]
+    public void Every_setting_the_runtime_can_name_has_an_option()
+    {
+        Assert.All(SettingNames.All, name => Assert.True(BertGenApp.Flags.ContainsKey(name), $"{name} has no option"));
+        var error = new SettingException(SettingNames.CaptureEpochs, SettingNames.CaptureEvery, (a, b) => $"train with {a} or {b}.");
+        Assert.Equal("train with CaptureEpochs or CaptureEvery.", error.Message);
+        Assert.Equal("train with --capture-epochs or --capture-every.", error.Describe(n => BertGenApp.Flags[n]));
+    }
+
+    [Fact]
     public void Train_prints_the_summary_table_and_writes_the_run_folder()
     {
         using var temp = new TempFolder();

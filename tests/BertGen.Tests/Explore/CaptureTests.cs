@@ -85,8 +85,9 @@ public sealed class CaptureTests
         Assert.Equal([0, 1, 3, 10, 30, 40], CaptureSchedule.Resolve(new TrainingOptions { Epochs = 40 }));
         Assert.Equal([0, 25, 50, 60], CaptureSchedule.Resolve(new TrainingOptions { Epochs = 60, CaptureEvery = 25 }));
         Assert.Equal([0, 7, 60], CaptureSchedule.Resolve(new TrainingOptions { Epochs = 60, CaptureEvery = 60, CaptureEpochs = [7] }));
-        var e = Assert.Throws<InputException>(() => CaptureSchedule.Resolve(new TrainingOptions { Epochs = 60, CaptureEpochs = [0, 100] }));
-        Assert.Equal("--capture-epochs names epoch 100, but training runs epochs 0 to 60.", e.Message);
+        var e = Assert.Throws<SettingException>(() => CaptureSchedule.Resolve(new TrainingOptions { Epochs = 60, CaptureEpochs = [0, 100] }));
+        Assert.Equal("CaptureEpochs names epoch 100, but training runs epochs 0 to 60.", e.Message);
+        Assert.Equal([SettingNames.CaptureEpochs], e.Settings);
     }
 
     [Fact]

@@ -269,14 +269,14 @@ public sealed partial class ExplorerTests(DefaultRunFixture run)
 
         Assert.Equal(0, code);
         var walk = Walkthrough.Create(run.Explorer, 0, 5000);
-        Assert.Equal(2, walk.Slots.Count);
-        Assert.All(walk.Slots, s => Assert.True(s.Right));
-        Assert.Equal(["cat", "chase"], walk.Slots.Select(s => run.Vocabulary[s.PredictedId]));
-        Assert.All(walk.Slots, s => Assert.Equal(s.Top[0].Id, s.PredictedId));
-        Assert.All(walk.Slots, s => Assert.True(s.Top.Zip(s.Top.Skip(1)).All(p => p.First.Probability >= p.Second.Probability)));
+        Assert.Equal(2, walk.Prediction.Masks.Count);
+        Assert.All(walk.Prediction.Masks, s => Assert.True(s.Right == true));
+        Assert.Equal(["cat", "chase"], walk.Prediction.Masks.Select(s => run.Vocabulary[s.PredictedId]));
+        Assert.All(walk.Prediction.Masks, s => Assert.Equal(s.Top[0].Id, s.PredictedId));
+        Assert.All(walk.Prediction.Masks, s => Assert.True(s.Top.Zip(s.Top.Skip(1)).All(p => p.First.Probability >= p.Second.Probability)));
         Assert.StartsWith("Sample 0 at epoch 5000: the prediction walk-through", output);
         Assert.Contains("softmax(logits_lm) over 42 words, top 5", output);
-        Assert.Contains($"argmax = {walk.Slots[0].PredictedId} -> \"cat\"; actual {walk.Slots[0].ActualId} \"cat\": right", output);
+        Assert.Contains($"argmax = {walk.Prediction.Masks[0].PredictedId} -> \"cat\"; actual {walk.Prediction.Masks[0].ActualId} \"cat\": right", output);
         Assert.Matches(@"IsNext: logits_clsf = \[NotNext -?\d+\.\d\d, IsNext -?\d+\.\d\d\]", output);
         Assert.Contains("at index 0 -> IsNext = False; actual False: right", output);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BertGen.Data;
 using BertGen.Explore;
 using BertGen.Inference;
+using BertGen.Runs;
 using BertGen.Testing;
 using BertGen.Tests.Cli;
 using BertGen.Tests.Support;
@@ -110,7 +111,7 @@ public sealed class FigureTests(DefaultRunFixture run)
         Assert.All(summary, p => Assert.True(p.AllCorrect));
         Assert.Equal(
             ["cat chase", "buy go", "milk shop", "mouse fast", "sun stars", "night hill"],
-            summary.Select(p => string.Join(' ', p.PredictedIds.Select(id => run.Vocabulary[id]))));
+            summary.Select(p => string.Join(' ', p.Masks.Select(m => m.PredictedId).Select(id => run.Vocabulary[id]))));
     }
 
     [Fact]

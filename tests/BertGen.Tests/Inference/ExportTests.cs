@@ -65,7 +65,7 @@ public sealed class ExportTests
         var run = TrainingRun.Start(HfBert.Definition, Corpus.Default, new TrainingOptions { Epochs = 1, CaptureEpochs = [] }, temp["run"], TrainingRun.DefaultCorpusName);
         run.Train();
         temp.Write("taken.txt", "keep");
-        var e = Assert.Throws<InputException>(() => HuggingFaceExport.Export(RunArchive.Open(temp["run"]), HfBert.Definition, null, temp.Path));
+        var e = Assert.Throws<SettingException>(() => HuggingFaceExport.Export(RunArchive.Open(temp["run"]), HfBert.Definition, null, temp.Path));
         Assert.Contains("already exists and is not an empty folder", e.Message);
         Assert.Equal("keep", File.ReadAllText(temp["taken.txt"]));
     }

@@ -1,5 +1,6 @@
 using BertGen.Explore;
 using BertGen.Inference;
+using BertGen.Runs;
 using BertGen.Tests.Cli;
 using BertGen.Tests.Support;
 
@@ -24,7 +25,7 @@ public sealed class PredictTests(DefaultRunFixture run)
             Assert.Equal(expected, prediction.Masks.Select(m => m.Top[0].Id));
             Assert.All(prediction.Masks, m => Assert.Equal(5, m.Top.Count));
             Assert.All(prediction.Masks, m => Assert.True(m.Top.Zip(m.Top.Skip(1)).All(p => p.First.Probability >= p.Second.Probability)));
-            Assert.Equal(sample.IsNext, prediction.IsNextProbability > 0.5f);
+            Assert.Equal(sample.IsNext, prediction.IsNext.Predicted);
         }
     }
 

@@ -1,10 +1,10 @@
-using BertGen.Training;
-using BertGen.Explore;
 using BertGen.Checkpoints;
 using BertGen.Data;
+using BertGen.Explore;
 using BertGen.Runs;
 using BertGen.Tests.Cli;
 using BertGen.Tests.Support;
+using BertGen.Training;
 
 namespace BertGen.Tests.Training;
 
@@ -58,7 +58,7 @@ public sealed class ResumeTests
         using var temp = new TempFolder();
         Assert.Equal(0, CliTests.Run("train", "--out", temp["run"], "--epochs", "30", "--capture-epochs", "0").Code);
 
-        Assert.Equal($"bertgen: '{temp["run"]}' has already trained 30 epochs; give --epochs with a larger total than that.\n", CliTests.Run("train", "--resume", temp["run"], "--epochs", "30").Error);
+        Assert.Equal($"bertgen: '{temp["run"]}' has already trained 30 epochs; give --epochs a total larger than that.\n", CliTests.Run("train", "--resume", temp["run"], "--epochs", "30").Error);
         Assert.Equal("bertgen: --seed cannot be changed when resuming; the run keeps the settings in its config.json.\n", CliTests.Run("train", "--resume", temp["run"], "--seed", "3").Error);
         Assert.StartsWith("bertgen: there is no run '/no/such/run'.", CliTests.Run("train", "--resume", "/no/such/run").Error);
 

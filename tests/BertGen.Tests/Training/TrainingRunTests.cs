@@ -17,12 +17,12 @@ public sealed class TrainingRunTests
         Assert.Equal(5000, run.Metrics.Count);
         Assert.Equal(1.0, result.Final.MlmAccuracy);
         Assert.Equal(1.0, result.Final.NspAccuracy);
-        Assert.All(result.Predictions, p => Assert.True(p.AllCorrect, $"sample {p.Sample}: {MaskedInput.Plain(p.Input)}"));
+        Assert.All(result.Predictions, p => Assert.True(p.AllCorrect, MaskedInput.Plain(p.Input)));
         // The article's Figure 17: its words, every one predicted right.
         Assert.Equal(
             ["cat chase", "buy go", "milk shop", "mouse fast", "sun stars", "night hill"],
-            result.Predictions.Select(p => string.Join(' ', p.PredictedIds.Select(id => run.Data.Vocabulary[id]))));
-        Assert.Equal([false, false, true, false, false, true], result.Predictions.Select(p => p.PredictedIsNext));
+            result.Predictions.Select(p => string.Join(' ', p.Masks.Select(m => m.PredictedId).Select(id => run.Data.Vocabulary[id]))));
+        Assert.Equal([false, false, true, false, false, true], result.Predictions.Select(p => p.IsNext.Predicted));
         Assert.True(run.Metrics[^1].Loss < run.Metrics[0].Loss / 100, "the loss falls by two orders of magnitude");
     }
 
@@ -89,9 +89,9 @@ public sealed class TrainingRunTests
         using var temp = new TempFolder();
         temp.Write("keep.txt", "saved");
 
-        var e = Assert.Throws<InputException>(() => TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions(), temp.Path, TrainingRun.DefaultCorpusName));
+        var e = Assert.Throws<SettingException>(() => TrainingRun.Start(SeedBert.Definition, Corpus.Default, new TrainingOptions(), temp.Path, TrainingRun.DefaultCorpusName));
 
-        Assert.Contains("already exists", e.Message);
+        Assert.Equal($"'{temp.Path}' already exists and is not an empty folder; choose another folder, or remove it first.", e.Message);
         Assert.Equal("saved", File.ReadAllText(temp["keep.txt"]));
     }
 }

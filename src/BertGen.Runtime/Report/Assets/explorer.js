@@ -8,12 +8,10 @@ const MASKED = -1e8;
 const state = { sample: 0, epoch: D.epochs.length - 1, block: null };
 const decoded = new Map();
 
-const MLM_ROWS = new Set(["h_masked", "mlm_dense", "mlm_gelu", "mlm_norm", "mlm_norm_mean", "mlm_norm_rstd", "logits_lm", "probs_lm", "pred_lm"]);
-const TOKEN_COLUMNS = new Set(["scores", "attn", "attn_mask"]);
-const VOCAB_COLUMNS = new Set(["logits_lm", "probs_lm"]);
-const CLASS_COLUMNS = new Set(["logits_clsf", "probs_clsf"]);
-const INTEGERS = new Set(["pred_lm", "pred_clsf", "attn_mask"]);
-const HEAD_COLUMNS = { q_s: "q", k_s: "k", v_s: "v", ctx: "context" };
+// Every tensor the page can show, as the run's explorer describes it: where its values are in a capture ("{layer}"
+// standing for the layer), how a head's is cut out of its layer's, and how its rows and columns are labelled.
+const CATALOG = new Map(D.catalog.map(e => [e.name, e]));
+const key = (name, layer) => CATALOG.get(name).key.replace("{layer}", String(layer));
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -45,14 +43,27 @@ function ofSample(name) {
   return { shape: t.shape.slice(1), values: t.values.subarray(state.sample * per, (state.sample + 1) * per) };
 }
 
-function tokens() { return Array.from(ofSample("input.input_ids").values, id => D.vocab[id]); }
+function tokens() { return Array.from(ofSample(key("input_ids")).values, id => D.vocab[id]); }
 
 function slots() {
-  const pos = ofSample("input.masked_positions").values, tok = ofSample("input.masked_tokens").values;
+  const pos = ofSample(key("masked_positions")).values, tok = ofSample(key("masked_tokens")).values;
   return Array.from(pos, (p, m) => tok[m] === 0 ? "(pad)" : "@" + p + " " + D.vocab[tok[m]]);
 }
 
 function indices(n) { return Array.from({ length: n }, (_, i) => String(i)); }
+
+function labels(kind, count, name) {
+  switch (kind) {
+    case "tokens": return tokens();
+    case "maskedSlots": return slots();
+    case "vocabulary": return D.vocab.slice();
+    case "classes": return ["NotNext", "IsNext"];
+    case "positions": return indices(count).map(i => "position " + i);
+    case "segments": return indices(count).map(i => "segment " + i);
+    case "name": return [name];
+    default: return indices(count);
+  }
+}
 
 function format(v, integer) {
   if (v <= MASKED) return "-1e9";
@@ -65,52 +76,30 @@ function format(v, integer) {
 function views(spec) {
   const where = "sample " + state.sample + ", epoch " + D.epochs[state.epoch].epoch;
   if (spec.param) {
-    const name = spec.param;
-    return [["param.", ""], ["grad.", " (gradient)"]].map(([prefix, suffix]) => {
-      const t = decode(state.epoch, prefix + name);
+    return [spec.param, spec.param + ".grad"].map((name, i) => {
+      const entry = CATALOG.get(name);
+      const t = decode(state.epoch, entry.key);
       const rows = t.shape.length === 2 ? t.shape[0] : 1, cols = t.shape[t.shape.length - 1];
-      let rowLabels = t.shape.length === 2 ? indices(rows) : [name.split(".").pop()];
-      let colLabels = indices(cols);
-      if (name === "bert.embeddings.word_embeddings.weight") rowLabels = D.vocab.slice();
-      if (name === "bert.embeddings.position_embeddings.weight") rowLabels = indices(rows).map(i => "pos " + i);
-      if (name === "bert.embeddings.token_type_embeddings.weight") rowLabels = indices(rows).map(i => "seg " + i);
-      if (name === "cls.predictions.bias") colLabels = D.vocab.slice();
-      if (name === "cls.seq_relationship.weight") rowLabels = ["NotNext", "IsNext"];
-      if (name === "cls.seq_relationship.bias") colLabels = ["NotNext", "IsNext"];
-      return { title: name + suffix + " — epoch " + D.epochs[state.epoch].epoch + " [" + t.shape.join(", ") + "]", rows, cols, values: t.values, rowLabels, colLabels, integer: false };
+      return { title: spec.param + (i === 1 ? " (gradient)" : "") + " — epoch " + D.epochs[state.epoch].epoch + " [" + t.shape.join(", ") + "]",
+        rows, cols, values: t.values, rowLabels: labels(entry.rows, rows, spec.param.split(".").pop()), colLabels: labels(entry.columns, cols), integer: false };
     });
   }
-  const name = spec.act;
-  const layerKey = n => spec.layer === undefined ? "act." + n : "act.layer." + spec.layer + "." + n;
+  const name = spec.act, entry = CATALOG.get(name);
   const scope = (spec.layer === undefined ? "" : ", layer " + spec.layer) + (spec.head === undefined ? "" : ", head " + spec.head);
-  let shape, values;
-  if (name === "attn_mask") {
-    const mask = ofSample(layerKey(name)).values;
-    shape = [T, T];
-    values = Float32Array.from({ length: T * T }, (_, i) => mask[i % T]);
-  } else if (name === "scores" || name === "attn") {
-    const all = ofSample(layerKey(name)).values;
-    shape = [T, T];
+  const all = ofSample(key(name, spec.layer)).values;
+  const shape = entry.shape;
+  let values = all;
+  if (entry.square) {
+    values = Float32Array.from({ length: T * T }, (_, i) => all[i % T]);
+  } else if (entry.head === "matrix") {
     values = all.subarray(spec.head * T * T, (spec.head + 1) * T * T);
-  } else if (name in HEAD_COLUMNS) {
-    const all = ofSample(layerKey(HEAD_COLUMNS[name])).values;
-    shape = [T, DK];
+  } else if (entry.head === "columns") {
     values = new Float32Array(T * DK);
     for (let t = 0; t < T; t++) for (let j = 0; j < DK; j++) values[t * DK + j] = all[t * H * DK + spec.head * DK + j];
-  } else {
-    const t = ofSample(layerKey(name));
-    shape = t.shape;
-    values = t.values;
   }
   const rows = shape.length === 2 ? shape[0] : 1, cols = shape[shape.length - 1];
-  const rowLabels = shape.length === 1 ? [name] : MLM_ROWS.has(name) ? slots() : tokens();
-  let colLabels = indices(cols);
-  if (TOKEN_COLUMNS.has(name)) colLabels = tokens();
-  else if (VOCAB_COLUMNS.has(name)) colLabels = D.vocab.slice();
-  else if (CLASS_COLUMNS.has(name)) colLabels = ["NotNext", "IsNext"];
-  else if (shape.length === 1 && MLM_ROWS.has(name)) colLabels = slots();
-  else if (shape.length === 1 && /_(mean|rstd)$/.test(name)) colLabels = tokens();
-  return [{ title: name + scope + " — " + where + " [" + shape.join(", ") + "]", rows, cols, values, rowLabels, colLabels, integer: INTEGERS.has(name) }];
+  return [{ title: name + scope + " — " + where + " [" + shape.join(", ") + "]", rows, cols, values,
+    rowLabels: labels(entry.rows, rows, name), colLabels: labels(entry.columns, cols, name), integer: entry.integers }];
 }
 
 function heatTable(view) {
@@ -240,44 +229,30 @@ function drawModel() {
 }
 
 function renderInput() {
-  const ids = ofSample("input.input_ids").values;
-  const masked = new Set(Array.from(ofSample("input.masked_tokens").values).map((t, m) => t === 0 ? -1 : ofSample("input.masked_positions").values[m]));
+  const ids = ofSample(key("input_ids")).values;
+  const p = D.epochs[state.epoch].predictions[state.sample];
+  const masked = new Set(p.masks.map(m => m.position));
   document.getElementById("input-tokens").replaceChildren(...Array.from(ids, (id, t) => el("span", { className: "token" + (masked.has(t) ? " masked" : "") }, D.vocab[id])));
   document.getElementById("input-ids").textContent = Array.from(ids).join(" ");
-  document.getElementById("segment-ids").textContent = Array.from(ofSample("input.segment_ids").values).join(" ");
-  document.getElementById("masked-positions").textContent = Array.from(ofSample("input.masked_positions").values).join(" ");
+  document.getElementById("segment-ids").textContent = Array.from(ofSample(key("segment_ids")).values).join(" ");
+  document.getElementById("masked-positions").textContent = Array.from(ofSample(key("masked_positions")).values).join(" ");
   const words = list => list.map(id => id + " " + D.vocab[id]).join(", ");
-  const p = predictions(state.sample);
-  document.getElementById("mlm-prediction").textContent = "predicted " + words(p.predicted) + "; actual " + words(p.actual);
-  document.getElementById("nsp-prediction").textContent = "IsNext predicted " + p.isNextPredicted + "; actual " + p.isNextActual;
+  document.getElementById("mlm-prediction").textContent = "predicted " + words(p.masks.map(m => m.predicted)) + "; actual " + words(p.masks.map(m => m.actual));
+  document.getElementById("nsp-prediction").textContent = "IsNext predicted " + bool(p.isNext.predicted) + "; actual " + bool(p.isNext.actual);
 }
 
-function predictions(sample) {
-  const keep = state.sample;
-  state.sample = sample;
-  const tokensOf = Array.from(ofSample("input.masked_tokens").values);
-  const predicted = Array.from(ofSample("act.pred_lm").values, Math.round);
-  const result = {
-    text: tokens().filter(t => t !== "[PAD]").join(" "),
-    predicted: predicted.filter((_, m) => tokensOf[m] !== 0),
-    actual: tokensOf.filter(t => t !== 0),
-    isNextPredicted: ofSample("act.pred_clsf").values[0] === 1 ? "True" : "False",
-    isNextActual: ofSample("input.is_next").values[0] === 1 ? "True" : "False",
-  };
-  state.sample = keep;
-  return result;
-}
+function bool(value) { return value ? "True" : "False"; }
 
+// The summary (the article's Figure 17) of the epoch shown, from the predictions the run's explorer read.
 function renderSummary() {
   const table = document.getElementById("summary");
   const header = el("tr", {}, ...["sample", "masked input", "predicted", "actual", "IsNext predicted", "IsNext actual"].map(h => el("th", {}, h)));
-  const rows = D.samples.map((_, s) => {
-    const p = predictions(s);
+  const rows = D.epochs[state.epoch].predictions.map((p, s) => {
     const words = list => list.map(id => id + " (" + D.vocab[id] + ")").join(", ");
-    const right = p.predicted.every((id, i) => id === p.actual[i]);
-    return el("tr", {}, el("td", {}, String(s)), el("td", {}, p.text),
-      el("td", { className: right ? "right" : "wrong" }, words(p.predicted)), el("td", {}, words(p.actual)),
-      el("td", { className: p.isNextPredicted === p.isNextActual ? "right" : "wrong" }, p.isNextPredicted), el("td", {}, p.isNextActual));
+    const right = p.masks.every(m => m.predicted === m.actual);
+    return el("tr", {}, el("td", {}, String(s)), el("td", {}, p.input),
+      el("td", { className: right ? "right" : "wrong" }, words(p.masks.map(m => m.predicted))), el("td", {}, words(p.masks.map(m => m.actual))),
+      el("td", { className: p.isNext.predicted === p.isNext.actual ? "right" : "wrong" }, bool(p.isNext.predicted)), el("td", {}, bool(p.isNext.actual)));
   });
   table.replaceChildren(el("thead", {}, header), el("tbody", {}, ...rows));
 }

@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using BertGen.Data;
-using BertGen.Explore;
 
-namespace BertGen.Inference;
+namespace BertGen.Explore;
 
 /// <summary>A prediction as JSON, for scripts: the same content <c>predict</c> prints.</summary>
 public static class PredictionJson
@@ -12,14 +11,14 @@ public static class PredictionJson
     /// <c>{ "checkpoint", "input", "masks": [ { "position", "top": [ { "id", "word", "probability", "logit" } ] } ],
     /// "isNext": { "probability", "predicted", "notNextLogit", "isNextLogit" } }</c>.
     /// </summary>
-    public static string Serialize(PairPrediction prediction, Vocabulary vocabulary, string checkpoint)
+    public static string Serialize(SamplePrediction prediction, Vocabulary vocabulary, string checkpoint)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("checkpoint", checkpoint);
-            json.WriteString("input", prediction.Input);
+            json.WriteString("input", MaskedInput.Plain(prediction.Input));
             json.WriteStartArray("masks");
             foreach (var mask in prediction.Masks)
             {
@@ -45,12 +44,12 @@ public static class PredictionJson
             json.WriteEndArray();
             json.WriteStartObject("isNext");
             json.WritePropertyName("probability");
-            DocumentJson.Number(json, prediction.IsNextProbability);
-            json.WriteBoolean("predicted", prediction.IsNextProbability > 0.5f);
+            DocumentJson.Number(json, prediction.IsNext.Probability);
+            json.WriteBoolean("predicted", prediction.IsNext.Predicted);
             json.WritePropertyName("notNextLogit");
-            DocumentJson.Number(json, prediction.NotNextLogit);
+            DocumentJson.Number(json, prediction.IsNext.NotNextLogit);
             json.WritePropertyName("isNextLogit");
-            DocumentJson.Number(json, prediction.IsNextLogit);
+            DocumentJson.Number(json, prediction.IsNext.IsNextLogit);
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -3,10 +3,9 @@ using System.Text.Json;
 using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
-using BertGen.Runs;
 using BertGen.Training;
 
-namespace BertGen.Explore;
+namespace BertGen.Runs;
 
 /// <summary>A finished (or running) training run read back from its folder: configuration, vocabulary, samples, metrics, captures.</summary>
 public sealed class RunArchive : IRunRecord
@@ -87,7 +86,7 @@ public sealed class RunArchive : IRunRecord
         var runs = Runs();
         return runs.Count > 0
             ? runs[^1]
-            : throw new InputException($"there are no runs under '{Path.GetFullPath(RunFolder.DefaultRoot)}'; train one first with 'bertgen train'.");
+            : throw new InputException($"there are no runs under '{Path.GetFullPath(RunFolder.DefaultRoot)}'; train one first.");
     }
 
     private static List<string> Runs() =>
