@@ -13,35 +13,15 @@ namespace BertGen.Browser.Tests;
 /// </summary>
 public sealed class ExplorerPageTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bertgen-browser-tests", Guid.NewGuid().ToString("N"));
-    private IPlaywright? _playwright;
-    private IBrowser _browser = null!;
+    private BrowserSession _session = null!;
 
-    public async Task InitializeAsync()
-    {
-        string chromium = Chromium.Executable;
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-    }
+    public async Task InitializeAsync() => _session = await BrowserSession.Start();
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_session is not null)
         {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            await _session.DisposeAsync();
         }
     }
 
@@ -92,7 +72,14 @@ public sealed class ExplorerPageTests : IAsyncLifetime
         Assert.Equal(["weight", "gradient"], await browser.Locator("#detail-tables h3").AllTextContentsAsync());
         var gradient = explorer.Tensor(new TensorQuery(3, 30, "bert.encoder.layer.0.attention.self.query.weight.grad"));
         var shown = await tables.Nth(1).Locator("tbody td").AllTextContentsAsync();
-        Assert.Equal(gradient.Values.Select(Shown), shown);
+        int scale = int.Parse((await tables.Nth(1).GetAttributeAsync("data-scale"))!, CultureInfo.InvariantCulture);
+        Assert.Equal(NumberFormat.For(gradient.Values, 3, false).Exponent, scale);
+        Assert.Equal(gradient.Values.Length, shown.Count);
+        for (int i = 0; i < shown.Count; i++)
+        {
+            double value = gradient.Values[i] / Math.Pow(10, scale);
+            Assert.True(Math.Abs(double.Parse(shown[i], CultureInfo.InvariantCulture) - value) <= 0.0005 + 1e-9, $"{shown[i]} for {gradient.Values[i]}");
+        }
 
         // The summary follows the epoch: at epoch 30 it shows that epoch's predictions.
         var predicted = await browser.Locator("#summary tbody tr:nth-child(4) td:nth-child(3)").TextContentAsync();
@@ -104,8 +91,8 @@ public sealed class ExplorerPageTests : IAsyncLifetime
     [Fact]
     public async Task Corpus_text_is_shown_as_text_and_never_runs()
     {
-        string corpus = Path.Combine(_folder, "hostile.txt");
-        Directory.CreateDirectory(_folder);
+        string corpus = Path.Combine(_session.Folder, "hostile.txt");
+        Directory.CreateDirectory(_session.Folder);
         await File.WriteAllTextAsync(corpus, "The <img src=x onerror=alert(1)> chased us | <script>alert(2)</script> ran | NotNext\nThe cat sat | it was fast | IsNext\n");
         string run = Train("hostile", "--corpus", corpus, "--epochs", "3", "--capture-epochs", "0,3");
         var browser = await Open(Report(run));
@@ -136,7 +123,7 @@ public sealed class ExplorerPageTests : IAsyncLifetime
         string run = Train("run", "--capture-epochs", "0,1,3,10,30,100,300,1000,3000,5000");
         string page = Report(run);
         var requests = new List<string>();
-        var browser = await _browser.NewPageAsync();
+        var browser = await _session.Browser.NewPageAsync();
         browser.Request += (_, request) => requests.Add(request.Url);
         await browser.GotoAsync(new Uri(page).AbsoluteUri);
         await browser.ClickAsync("[data-block='out.probs_lm']");
@@ -159,7 +146,7 @@ public sealed class ExplorerPageTests : IAsyncLifetime
 
     private string Train(string name, params string[] options)
     {
-        string path = Path.Combine(_folder, name);
+        string path = Path.Combine(_session.Folder, name);
         var error = new StringWriter();
         int code = BertGenApp.Run(["train", "--out", path, .. options], [TinyBert.Definition], TextWriter.Null, error);
         Assert.True(code == 0, error.ToString());
@@ -176,7 +163,7 @@ public sealed class ExplorerPageTests : IAsyncLifetime
 
     private async Task<IPage> Open(string path)
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
+        var page = await _session.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
         await page.GotoAsync(new Uri(path).AbsoluteUri);

@@ -11,8 +11,10 @@ using BertGen.IO;
 namespace BertGen.Report;
 
 /// <summary>
-/// The visual explorer: one HTML file that draws the model as the article's figures do and shows any captured tensor
-/// of any sample at any captured epoch, with the loss curve and the predictions. Style, script and data are inline, so
+/// The visual explorer: one HTML file that draws the model as the article's figures do (blocks joined by arrows that
+/// carry the tensors' shapes) and shows any captured tensor of any sample at any captured epoch, an epoch against
+/// another, every head's attention, the words' embeddings moving over the epochs, the loss curve, the article's tables
+/// and the predictions. Style, script and data are inline, so
 /// the page works from the file system with no network. Corpus text reaches the page only inside JSON, whose encoder
 /// escapes &lt;, &gt; and &amp;, and the script writes it with textContent, never as markup.
 /// </summary>
@@ -75,6 +77,14 @@ public static class ExplorerPage
             json.WriteEndArray();
             WriteMetrics(json, run);
             WriteCatalog(json, explorer.Catalog(run.CapturedEpochs[0]));
+            WriteMap(json, EmbeddingMap.Create(run));
+            json.WriteStartArray("figures");
+            foreach (int figure in new[] { 7, 8 })
+            {
+                DocumentJson.Write(json, Figures.Create(figure, explorer));
+            }
+
+            json.WriteEndArray();
             json.WriteStartArray("epochs");
             foreach (int epoch in run.CapturedEpochs)
             {
@@ -108,6 +118,43 @@ public static class ExplorerPage
             json.WriteEndArray();
         }
 
+        json.WriteEndObject();
+    }
+
+    private static void WriteMap(Utf8JsonWriter json, EmbeddingMap map)
+    {
+        json.WriteStartObject("map");
+        json.WriteStartArray("words");
+        foreach (var word in map.Words)
+        {
+            json.WriteStringValue(word);
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("frames");
+        foreach (var frame in map.Frames)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("epoch", frame.Epoch);
+            json.WritePropertyName("explained");
+            WriteFinite(json, frame.Explained);
+
+            // The coordinates as computed, unrounded: a test reads them back from the page.
+            foreach (var (name, values) in new[] { ("x", frame.X), ("y", frame.Y) })
+            {
+                json.WriteStartArray(name);
+                foreach (double v in values)
+                {
+                    WriteFinite(json, v, digits: null);
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 
@@ -199,11 +246,11 @@ public static class ExplorerPage
     }
 
     /// <summary>A number rounded to 6 decimals, or null when it is not finite (JSON has no NaN).</summary>
-    private static void WriteFinite(Utf8JsonWriter json, double value)
+    private static void WriteFinite(Utf8JsonWriter json, double value, int? digits = 6)
     {
         if (double.IsFinite(value))
         {
-            json.WriteNumberValue(Math.Round(value, 6));
+            json.WriteNumberValue(digits is int d ? Math.Round(value, d) : value);
         }
         else
         {
