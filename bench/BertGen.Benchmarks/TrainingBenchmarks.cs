@@ -43,6 +43,7 @@ public class ForwardBenchmarks
     private Workload _work = null!;
     private RuntimeShapeBaseline _baseline = null!;
     private float[] _activations = [];
+    private float[] _outputs = [];
     private float[] _logitsLm = [];
     private float[] _logitsClsf = new float[2];
 
@@ -54,6 +55,7 @@ public class ForwardBenchmarks
     {
         _work = new Workload(Size);
         _activations = new float[_work.Model.Activations.Length];
+        _outputs = new float[_work.Model.Outputs.Length];
         _baseline = new RuntimeShapeBaseline(_work.Model);
         _logitsLm = new float[_work.Model.Config.MaxPred * _work.Model.Config.VocabSize];
         Generated();
@@ -76,6 +78,9 @@ public class ForwardBenchmarks
 
     [Benchmark(Description = "forward, one sample: generated kernels")]
     public void Generated() => _work.Model.ForwardSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, 1, _activations);
+
+    [Benchmark(Description = "inference, one sample: generated kernels, one layer's activations kept")]
+    public void Inference() => _work.Model.InferSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, 1, _outputs);
 }
 
 /// <summary>The Adam update alone over every parameter.</summary>

@@ -73,6 +73,7 @@ internal sealed class ModelEmitter
 
             using System;
             using System.Collections.Generic;
+            using System.Linq;
             using System.Numerics;
             using global::BertGen.Kernels;
 
@@ -151,8 +152,15 @@ internal sealed class ModelEmitter
             /// <summary>Offset of the last encoder layer's output in a sample's block.</summary>
             private const int EncoderOutput = Act.LayerStart + ((Layers - 1) * Act.LayerSize) + Act.Layer.EncOutput;
 
+            /// <summary>Offset of the output layer's first activation in a sample's block.</summary>
+            private const int OutputStart = Act.LayerStart + (Layers * Act.LayerSize);
+
+            /// <summary>Where the output layer's activations sit in an inference block against a training block: one layer, not Layers.</summary>
+            private const int OutputShift = -((Layers - 1) * Act.LayerSize);
+
             private readonly int _vocabSize;
             private readonly int _sampleLength;
+            private readonly int _outputLength;
             private readonly int _probsLm;
             private readonly int _parameterLength;
 
@@ -185,12 +193,15 @@ internal sealed class ModelEmitter
                     // A vocabulary the corpus made may be large: a size that overflows is refused, not wrapped.
                     _probsLm = Act.LogitsLm + (MaxPred * vocabSize);
                     _sampleLength = _probsLm + (MaxPred * vocabSize);
+                    _outputLength = _sampleLength + OutputShift;
                     _parameterLength = Param.FixedLength + (vocabSize * (DModel + 1));
                 }
 
                 Config = Definition.Shape with { VocabSize = vocabSize };
                 Parameters = new global::BertGen.TensorLayout(ParameterTensors(), _parameterLength);
                 Activations = new global::BertGen.TensorLayout(ActivationTensors(), _sampleLength);
+                Outputs = new global::BertGen.TensorLayout(
+                    Activations.Where(t => t.Offset >= OutputStart).Select(t => t with { Offset = t.Offset + OutputShift }), _outputLength);
             }
 
             /// <summary>Creates the model for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
@@ -211,6 +222,9 @@ internal sealed class ModelEmitter
 
             /// <inheritdoc/>
             public global::BertGen.TensorLayout Activations { get; }
+
+            /// <inheritdoc/>
+            public global::BertGen.TensorLayout Outputs { get; }
 
             """);
     }

@@ -58,7 +58,7 @@ internal sealed class PassEmitter
                 EncoderLayerForward(w, act, LayerInput(layer), Act.LayerStart + (layer * Act.LayerSize));
             }
 
-            HeadsForward(p, batch, first, act);
+            HeadsForward(p, batch, first, act, 0);
             """);
         w.Close();
         w.Line();
@@ -66,7 +66,28 @@ internal sealed class PassEmitter
         w.Lines($$"""
             /// <summary>Where layer <paramref name="layer"/> reads its input x: the embeddings, or the previous layer's enc_output.</summary>
             private static int LayerInput(int layer) => layer == 0 ? {{embedOut}} : Act.LayerStart + ((layer - 1) * Act.LayerSize) + Act.Layer.EncOutput;
+
+            /// <inheritdoc/>
+            /// <remarks>
+            /// The training pass's calls on a smaller block: every layer writes where layer 0 does, its input x being the
+            /// enc_output it overwrites last (x's last use, the Add &amp; Norm after the attention, comes before); the output
+            /// layer's activations sit OutputShift values before their place in a training block.
+            /// </remarks>
             """);
+        w.OpenKernel("public void InferSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> work)");
+        w.Lines($$"""
+            var p = parameters.Slice(0, Parameters.Length);
+            var act = new SampleBlocks<T>(work, _outputLength, count);
+            EmbeddingsForward(p, batch, first, act);
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                var w = p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize);
+                EncoderLayerForward(w, act, layer == 0 ? {{embedOut}} : Act.LayerStart + Act.Layer.EncOutput, Act.LayerStart);
+            }
+
+            HeadsForward(p, batch, first, act, OutputShift);
+            """);
+        w.Close();
     }
 
     private void EmitEmbeddingsForward(CodeWriter w)
@@ -157,14 +178,15 @@ internal sealed class PassEmitter
             /// <summary>
             /// The output layer's two heads for each sample of a range, on the last layer's enc_output x: IsNext from the [CLS]
             /// row, the masked words from the rows at the masked positions; each ends in the probabilities and the argmax.
+            /// shift: where x and the heads' activations are against their place in a training block (0 there).
             /// </summary>
             """);
-        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, SampleBlocks<T> act)");
+        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, SampleBlocks<T> act, int shift)");
         var views = new List<string>();
         HeadParams(views, "p", "");
         views.Add("var maskedPositions = batch.MaskedPositions.AsSpan(first * MaxPred, act.Count * MaxPred);");
-        views.Add("var x = act.Rows(EncoderOutput, MaxLen, DModel);");
-        HeadViews(views, "act", "");
+        views.Add("var x = act.Rows(shift + EncoderOutput, MaxLen, DModel);");
+        HeadViews(views, "act", "", shift: "shift + ");
         Body(w, views, """
             // IsNext: h_cls = x[0]; h_pooled = tanh(h_cls W_p^T + b_p); logits_clsf = h_pooled W_c^T + b_c.
             Gather.Forward<T>(x, 0, hCls);
@@ -416,19 +438,19 @@ internal sealed class PassEmitter
     }
 
     /// <summary>The heads' activations (or gradients): every tensor after the encoder layers.</summary>
-    private void HeadViews(List<string> into, string blocks, string prefix)
+    private void HeadViews(List<string> into, string blocks, string prefix, string shift = "")
     {
-        Views(into, blocks, prefix, _act.Tail.Concat(_act.Vocab).Select(t => t.Constant).ToArray());
+        Views(into, blocks, prefix, _act.Tail.Concat(_act.Vocab).Select(t => t.Constant).ToArray(), shift);
     }
 
     private void Views(List<string> into, string blocks, params string[] constants) => Views(into, blocks, blocks == "d" ? "d" : "", constants);
 
-    private void Views(List<string> into, string blocks, string prefix, string[] constants)
+    private void Views(List<string> into, string blocks, string prefix, string[] constants, string shift = "")
     {
         foreach (var constant in constants)
         {
             var slot = Find(_act, constant);
-            string offset = constant == "ProbsLm" ? "_probsLm" : "Act." + constant;
+            string offset = shift + (constant == "ProbsLm" ? "_probsLm" : "Act." + constant);
             into.Add($"var {Name(prefix, constant)} = {blocks}.Rows({offset}, {RowsAndWidth(slot)});");
         }
     }

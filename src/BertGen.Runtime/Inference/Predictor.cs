@@ -10,8 +10,9 @@ namespace BertGen.Inference;
 public sealed class Predictor
 {
     private readonly float[] _parameters;
-    private readonly float[] _activations;
+    private readonly float[] _outputs;
     private readonly Batch _batch;
+    private float[]? _activations;
 
     /// <summary>A predictor of <paramref name="model"/> with <paramref name="parameters"/> (kept, not copied), which came from <paramref name="source"/>.</summary>
     public Predictor(IBertModel model, Vocabulary vocabulary, float[] parameters, string source)
@@ -20,7 +21,7 @@ public sealed class Predictor
         Vocabulary = vocabulary;
         Source = source;
         _parameters = parameters;
-        _activations = new float[model.Activations.Length];
+        _outputs = new float[model.Outputs.Length];
         _batch = new Batch(1, model.Config.MaxLen, model.Config.MaxPred);
     }
 
@@ -60,11 +61,14 @@ public sealed class Predictor
 
     /// <summary>Predicts every [MASK] of the pair (its top words) and whether the second sentence follows the first.</summary>
     /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>
+    /// <remarks>The inference pass: it keeps one layer's activations and the output layer's, not every layer's.</remarks>
     public SamplePrediction Predict(string first, string second, int top = SamplePrediction.DefaultTop)
     {
-        var sample = Run(first, second);
+        var sample = Encode(first, second);
+        Model.InferSamples<float>(_parameters, _batch, 0, 1, _outputs);
+        CheckFinite(Model.Outputs, _outputs);
         return SamplePrediction.Read(
-            HeadOutputs.Of(Model.Activations, _activations), sample.InputIds, sample.MaskedPositions, sample.MaskedTokens, isNext: null, Vocabulary, wordsKnown: false, top);
+            HeadOutputs.Of(Model.Outputs, _outputs), sample.InputIds, sample.MaskedPositions, sample.MaskedTokens, isNext: null, Vocabulary, wordsKnown: false, top);
     }
 
     /// <summary>
@@ -74,24 +78,32 @@ public sealed class Predictor
     /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>
     public CaptureStore Record(string first, string second, int epoch)
     {
-        var sample = Run(first, second);
+        var sample = Encode(first, second);
+        var activations = _activations ??= new float[Model.Activations.Length];
+        Model.ForwardSamples<float>(_parameters, _batch, 0, 1, activations);
+        CheckFinite(Model.Activations, activations);
         var store = new CaptureStore($"{Source}, a new pair", Model.Config, Vocabulary, [sample], null, () => []);
         store.Add(
             epoch,
-            CaptureFile.Contents(Model, 1, [_batch], _ => _activations, _parameters, gradients: null),
+            CaptureFile.Contents(Model, 1, [_batch], _ => activations, _parameters, gradients: null),
             CaptureFile.Metadata(Model, epoch, 1, metrics: null));
         return store;
     }
 
-    /// <summary>Encodes the pair, [MASK]s as masked slots, and runs the forward pass into the activations.</summary>
-    private EncodedSample Run(string first, string second)
+    /// <summary>Encodes the pair, [MASK]s as masked slots, into the batch of one.</summary>
+    private EncodedSample Encode(string first, string second)
     {
         var sample = new SampleEncoder(Vocabulary, Model.Config.MaxLen, Model.Config.MaxPred).Question(first, second);
         _batch.Load([sample]);
-        Model.ForwardSamples<float>(_parameters, _batch, 0, 1, _activations);
+        return sample;
+    }
+
+    /// <summary>Refuses weights whose probabilities are not finite: a prediction from them would mean nothing.</summary>
+    private void CheckFinite(TensorLayout layout, float[] values)
+    {
         foreach (var name in new[] { "probs_lm", "probs_clsf" })
         {
-            foreach (float p in Model.Activations[name].Of<float>(_activations))
+            foreach (float p in layout[name].Of<float>(values))
             {
                 if (!float.IsFinite(p))
                 {
@@ -99,7 +111,5 @@ public sealed class Predictor
                 }
             }
         }
-
-        return sample;
     }
 }

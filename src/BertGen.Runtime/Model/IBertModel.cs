@@ -32,6 +32,21 @@ public interface IBertModel
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
+    /// What <see cref="InferSamples"/> leaves of one sample: the output layer's activations (h_cls to probs_lm), with
+    /// their offsets in the sample's inference block of <see cref="TensorLayout.Length"/> values, fewer than
+    /// <see cref="Activations"/> has when there is more than one layer.
+    /// </summary>
+    TensorLayout Outputs { get; }
+
+    /// <summary>
+    /// The forward pass for predicting: the same calls as <see cref="ForwardSamples"/>, number for number, with each
+    /// encoder layer written over the one before, so that a sample's block in <paramref name="work"/> holds one layer's
+    /// activations and the output layer's (<see cref="Outputs"/>.Length values), not every layer's for a backward pass.
+    /// </summary>
+    void InferSamples<T>(ReadOnlySpan<T> parameters, Batch batch, int first, int count, Span<T> work)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
     /// The cross-entropy of both heads over the batch, and how many predictions are right, from the activations every
     /// sample's forward pass left in <paramref name="activations"/>.
     /// </summary>

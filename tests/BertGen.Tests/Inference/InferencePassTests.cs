@@ -1,0 +1,83 @@
+using BertGen.Data;
+using BertGen.Inference;
+using BertGen.Tests.Support;
+
+namespace BertGen.Tests.Inference;
+
+/// <summary>
+/// The inference pass (each layer written over the one before, for predicting) against the training forward pass: the
+/// same numbers, bit for bit, in a smaller block.
+/// </summary>
+public sealed class InferencePassTests
+{
+    /// <summary>The test models: one layer and several, with and without the embedding's LayerNorm and the FFN's Add &amp; Norm, fused and head-by-head attention.</summary>
+    public static TheoryData<string> Models => new() { "seed", "odd", "plain", "wide", "deep", "long" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Gives_the_training_forward_passes_outputs_bit_for_bit_in_float_and_double(string name)
+    {
+        var model = TestModels.Create(name, vocabSize: 13);
+        var random = new SeededRandom(11);
+        var weights = TestBatches.Weights(model, random);
+        var batch = TestBatches.Random(model.Config, random);
+        Same(model, weights, batch);
+        Same(model, weights.Select(w => (float)w).ToArray(), batch);
+
+        Assert.All(model.Outputs, t => Assert.Equal(-1, t.Layer));
+        Assert.Subset(model.Outputs.Select(t => t.Name).ToHashSet(), new HashSet<string> { "h_cls", "probs_clsf", "pred_clsf", "h_masked", "probs_lm", "pred_lm" });
+        int layers = model.Config.Layers, layer = model.Activations.Where(t => t.Layer == 0).Sum(t => t.Length);
+        Assert.Equal(model.Activations.Length - ((layers - 1) * layer), model.Outputs.Length);
+    }
+
+    [Fact]
+    public void Predict_keeps_one_layer_not_every_layer()
+    {
+        var model = TestModels.Create("seed", vocabSize: 13);
+        Assert.True(model.Config.Layers > 1);
+        Assert.True(model.Outputs.Length < model.Activations.Length, $"{model.Outputs.Length} of {model.Activations.Length}");
+    }
+
+    /// <summary>
+    /// Both passes on the same weights and batch, compared bit for bit. The double kernels call the runtime's
+    /// Vector256.Exp, which rounds differently before and after the JIT recompiles it (tiered compilation: the training
+    /// pass alone gives other bits on its first calls than later); so both passes first run until the training pass
+    /// gives the same bits three rounds running, and are then compared. Float has its own exp and needs no warm-up.
+    /// </summary>
+    private static void Same<T>(IBertModel model, T[] weights, Batch batch)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var arena = new T[batch.Count * model.Activations.Length];
+        var work = new T[batch.Count * model.Outputs.Length];
+        T[]? previous = null;
+        for (int round = 0, steady = 0; round < 100 && steady < 3; round++)
+        {
+            for (int call = 0; call < 40; call++)
+            {
+                model.ForwardSamples<T>(weights, batch, 0, batch.Count, arena);
+                model.InferSamples<T>(weights, batch, 0, batch.Count, work);
+            }
+
+            steady = previous is not null && previous.AsSpan().SequenceEqual(arena) ? steady + 1 : 0;
+            previous = (T[])arena.Clone();
+            if (typeof(T) == typeof(float))
+            {
+                break;
+            }
+
+            Thread.Sleep(30);
+        }
+
+        foreach (var output in model.Outputs)
+        {
+            var trained = model.Activations[output.Name];
+            Assert.Equal(trained.Shape, output.Shape);
+            for (int s = 0; s < batch.Count; s++)
+            {
+                var expected = trained.Of<T>(arena.AsSpan(s * model.Activations.Length, model.Activations.Length)).ToArray();
+                var actual = output.Of<T>(work.AsSpan(s * model.Outputs.Length, model.Outputs.Length)).ToArray();
+                Assert.True(expected.SequenceEqual(actual), $"{typeof(T).Name} {output.Name} of sample {s} differs");
+            }
+        }
+    }
+}
