@@ -7,6 +7,12 @@ namespace BertGen.Kernels;
 /// <summary>The register blocks: every block of C a product computes, panel by panel of B.</summary>
 public static partial class Gemm
 {
+    /// <summary>
+    /// Whether the JIT has 32 vector registers (AVX-512's; its Vector256 code uses them too) rather than AVX2's 16: the
+    /// blocks of more than 15 accumulators are only for the former. A constant to the JIT.
+    /// </summary>
+    private static bool ThirtyTwoVectorRegisters => System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported;
+
     /// <summary>Every register block of C, panel by panel of B.</summary>
     private static void Blocks<T, TMode>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, Output<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -58,7 +64,7 @@ public static partial class Gemm
         {
             ref T panel = ref Unsafe.Add(ref br, (nint)j0 * k);
             int m = 0;
-            if (width == 4 * vc)
+            if (width == 4 * vc && ThirtyTwoVectorRegisters)
             {
                 for (; m + 6 <= rows; m += 6)
                 {
@@ -67,9 +73,26 @@ public static partial class Gemm
 
                 LeftoverRows<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, m, rows, j0);
             }
-            else if (width == 3 * vc)
+            else if (width == 4 * vc)
+            {
+                // Sixteen registers: 24 accumulators would spill, so the panel's two halves take six rows by two vectors
+                // each (12 accumulators). Each value of C is the same sum over k in the same order, so the bits are too.
+                ref T right = ref Unsafe.Add(ref panel, 2 * vc);
+                for (; m + 6 <= rows; m += 6)
+                {
+                    Block6x2<T, TMode>(ref ar, ak, ref panel, width, k, output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0);
+                    Block6x2<T, TMode>(ref ar, ak, ref right, width, k, output, ref Unsafe.Add(ref ra, m), ref Unsafe.Add(ref rc, m), j0 + (2 * vc));
+                }
+
+                LeftoverRows<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, m, rows, j0);
+            }
+            else if (width == 3 * vc && ThirtyTwoVectorRegisters)
             {
                 Rows7x3<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, j0, rows);
+            }
+            else if (width == 3 * vc)
+            {
+                Rows4x3<T, TMode>(ref ar, ak, ref panel, width, k, output, ref ra, ref rc, j0, rows);
             }
             else if (width == 2 * vc)
             {
@@ -404,6 +427,83 @@ public static partial class Gemm
             if (valid > 6)
             {
                 output.Store<TMode>(Unsafe.Add(ref rc, 6), j, c6);
+            }
+        }
+    }
+
+    // Rows7x3 for sixteen vector registers: four rows at a time, 12 accumulators, three vectors of B and a broadcast.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Rows4x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TMode : struct, IStoreMode
+    {
+        int j1 = j + Vector256<T>.Count, j2 = j + (2 * Vector256<T>.Count);
+        nuint vc = (nuint)Vector256<T>.Count;
+        for (int m = 0; m < rows; m += 4, ra = ref Unsafe.Add(ref ra, 4), rc = ref Unsafe.Add(ref rc, 4))
+        {
+            ref T b = ref panel;
+            var c00 = Vector256<T>.Zero;
+            var c01 = Vector256<T>.Zero;
+            var c02 = Vector256<T>.Zero;
+            var c10 = Vector256<T>.Zero;
+            var c11 = Vector256<T>.Zero;
+            var c12 = Vector256<T>.Zero;
+            var c20 = Vector256<T>.Zero;
+            var c21 = Vector256<T>.Zero;
+            var c22 = Vector256<T>.Zero;
+            var c30 = Vector256<T>.Zero;
+            var c31 = Vector256<T>.Zero;
+            var c32 = Vector256<T>.Zero;
+            ref T a = ref Unsafe.Add(ref ar, ra);
+            ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+            ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+            ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+            for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+            {
+                var b0 = Vector256.LoadUnsafe(ref b);
+                var b1 = Vector256.LoadUnsafe(ref b, vc);
+                var b2 = Vector256.LoadUnsafe(ref b, 2 * vc);
+                var x = Vector256.Create(Unsafe.Add(ref a, at));
+                c00 = VectorMath.Fma(x, b0, c00);
+                c01 = VectorMath.Fma(x, b1, c01);
+                c02 = VectorMath.Fma(x, b2, c02);
+                x = Vector256.Create(Unsafe.Add(ref a1, at));
+                c10 = VectorMath.Fma(x, b0, c10);
+                c11 = VectorMath.Fma(x, b1, c11);
+                c12 = VectorMath.Fma(x, b2, c12);
+                x = Vector256.Create(Unsafe.Add(ref a2, at));
+                c20 = VectorMath.Fma(x, b0, c20);
+                c21 = VectorMath.Fma(x, b1, c21);
+                c22 = VectorMath.Fma(x, b2, c22);
+                x = Vector256.Create(Unsafe.Add(ref a3, at));
+                c30 = VectorMath.Fma(x, b0, c30);
+                c31 = VectorMath.Fma(x, b1, c31);
+                c32 = VectorMath.Fma(x, b2, c32);
+            }
+
+            int valid = rows - m;
+            output.Store<TMode>(rc, j, c00);
+            output.Store<TMode>(rc, j1, c01);
+            output.Store<TMode>(rc, j2, c02);
+            if (valid > 1)
+            {
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c10);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j1, c11);
+                output.Store<TMode>(Unsafe.Add(ref rc, 1), j2, c12);
+            }
+
+            if (valid > 2)
+            {
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c20);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j1, c21);
+                output.Store<TMode>(Unsafe.Add(ref rc, 2), j2, c22);
+            }
+
+            if (valid > 3)
+            {
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c30);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j1, c31);
+                output.Store<TMode>(Unsafe.Add(ref rc, 3), j2, c32);
             }
         }
     }
