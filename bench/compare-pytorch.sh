@@ -22,18 +22,23 @@ dotnet build bench/BertGen.Benchmarks -c Release -v quiet -nologo >&2
 merge() { /usr/bin/python3 -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), **json.loads(sys.argv[2])}))' "$1" "$2"; }
 
 echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')" >&2
+bench=bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll
+# The FMA peak, measured before the sizes and after them; the higher of the two counts (a busy machine only lowers it).
+peak_before=$(dotnet "$bench" peak)
 torch_json="{}"
 bertgen_json="{}"
 for size in seed small mini; do
   echo "PyTorch, $size ..." >&2
   torch_json=$(merge "$torch_json" "$(/usr/bin/python3 bench/pytorch/bench_pytorch.py "$seconds" "$size")")
   echo "BertGen, $size ..." >&2
-  bertgen_json=$(merge "$bertgen_json" "$(dotnet bench/BertGen.Benchmarks/bin/Release/net10.0/BertGen.Benchmarks.dll steps "$seconds" "$size")")
+  bertgen_json=$(merge "$bertgen_json" "$(dotnet "$bench" steps "$seconds" "$size")")
 done
+peak_after=$(dotnet "$bench" peak)
 
-/usr/bin/python3 - "$torch_json" "$bertgen_json" <<'PY'
+/usr/bin/python3 - "$torch_json" "$bertgen_json" "$peak_before" "$peak_after" <<'PY'
 import json, platform, subprocess, sys
 torch, ours = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+peak = {t: max(json.loads(sys.argv[3])[t], json.loads(sys.argv[4])[t]) for t in ("1", "2")}
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 print(f"CPU: {cpu}, {cores} cores")
@@ -48,4 +53,14 @@ for size in ("seed", "small", "mini"):
     one, two = ours[size]["1"], ours[size]["2"]
     print(f"| {size} | {alone:.3f} | {best:.3f} ({best_setting}) | {one:.3f} | {two:.3f} "
           f"| {alone / one:.2f}x | {best / one:.2f}x | {alone / two:.2f}x | {best / two:.2f}x |")
+print()
+print(f"FMA peak (a register-only loop of 256-bit fused multiply-adds, this run): {peak['1']:.1f} GFLOP/s on one thread, "
+      f"{peak['2']:.1f} on two.")
+print()
+print("| size | GFLOP a step | BertGen 1 thread | of one core's peak | BertGen 2 threads | of two cores' peak |")
+print("|---|---|---|---|---|---|")
+for size in ("seed", "small", "mini"):
+    gflop, one, two = ours[size]["gflop"], ours[size]["1"], ours[size]["2"]
+    rate1, rate2 = gflop / (one / 1000), gflop / (two / 1000)
+    print(f"| {size} | {gflop:.4f} | {rate1:.1f} GFLOP/s | {100 * rate1 / peak['1']:.0f}% | {rate2:.1f} GFLOP/s | {100 * rate2 / peak['2']:.0f}% |")
 PY

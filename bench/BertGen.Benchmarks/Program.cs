@@ -9,7 +9,9 @@ using BertGen.Benchmarks;
 // threads as JSON (for compare-pytorch.sh);
 // "gemm M N K [t]" times the matrix product alone; "attn" times the fused attention kernel alone at the seed shape;
 // "alloc SIZE [THREADS]" counts the bytes 20 warm steps allocate; "phases SIZE" times the forward pass, the loss, the
-// backward pass and the Adam update of one step each alone; anything else goes to BenchmarkDotNet.
+// backward pass and the Adam update of one step each alone; "weights SIZE FILE" writes the size's initial weights as a
+// checkpoint (for bench/export-onnx.sh); "peak" prints the GFLOP/s of a register-only FMA loop on one and two threads
+// as JSON (for compare-pytorch.sh); anything else goes to BenchmarkDotNet.
 if (args is ["profile", var size, var seconds, ..])
 {
     var work = new Workload(Enum.Parse<Size>(size, ignoreCase: true), args.Length > 3 ? int.Parse(args[3]) : 1);
@@ -22,6 +24,20 @@ if (args is ["profile", var size, var seconds, ..])
     }
 
     Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMicroseconds / steps:F1} us per step");
+    return;
+}
+
+if (args is ["peak"])
+{
+    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, double> { ["1"] = Peak.Measure(1), ["2"] = Peak.Measure(2) }));
+    return;
+}
+
+if (args is ["weights", var weightsSize, var weightsFile])
+{
+    var work = new Workload(Enum.Parse<Size>(weightsSize, ignoreCase: true));
+    BertGen.Checkpoints.Checkpoint.Save(weightsFile, work.Model, work.Trainer.Parameters, 0);
+    Console.WriteLine($"{weightsFile}: {work.Model.Config.Name}, {work.Model.Parameters.Length} weights");
     return;
 }
 
@@ -189,7 +205,7 @@ if (args is ["steps", var budget, ..])
     var results = new Dictionary<string, Dictionary<string, double>>();
     foreach (var each in sizes)
     {
-        results[each.ToString().ToLowerInvariant()] = new[] { 1, 2 }.ToDictionary(t => t.ToString(), t =>
+        var timed = results[each.ToString().ToLowerInvariant()] = new[] { 1, 2 }.ToDictionary(t => t.ToString(), t =>
         {
             var work = new Workload(each, t);
             var clock = Stopwatch.StartNew();
@@ -215,7 +231,8 @@ if (args is ["steps", var budget, ..])
             windows.Sort();
             return (windows[4] + windows[5]) / 2;
         });
-        Console.Error.WriteLine($"{each}: {string.Join(", ", results[each.ToString().ToLowerInvariant()].Select(kv => $"{kv.Key} thread(s) {kv.Value:F3} ms"))}");
+        timed["gflop"] = Peak.StepGflop(new Workload(each).Model.Config);
+        Console.Error.WriteLine($"{each}: one thread {timed["1"]:F3} ms, two threads {timed["2"]:F3} ms; {timed["gflop"]:F4} GFLOP a step");
     }
 
     Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(results));

@@ -8,6 +8,7 @@ import math
 import struct
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -98,11 +99,21 @@ def init_parameters(c: Config, vocab: int, generator: torch.Generator, dtype=tor
 
 
 def _layer_norm(x, p, prefix, eps):
-    return F.layer_norm(x, x.shape[-1:], p[prefix + ".weight"], p[prefix + ".bias"], eps)
+    # The normalised shape from the weight's, a constant, so that the ONNX export does not make it depend on x.
+    return F.layer_norm(x, p[prefix + ".weight"].shape, p[prefix + ".weight"], p[prefix + ".bias"], eps)
 
 
 def forward(c: Config, p, ids, seg, masked_pos, masked_tok, is_next):
     """Returns (logits_lm [B,P,V], logits_clsf [B,2], mlm_loss, nsp_loss)."""
+    logits_lm, logits_clsf = logits(c, p, ids, seg, masked_pos)
+    real = masked_tok != 0
+    mlm_loss = F.cross_entropy(logits_lm[real], masked_tok[real])
+    nsp_loss = F.cross_entropy(logits_clsf, is_next)
+    return logits_lm, logits_clsf, mlm_loss, nsp_loss
+
+
+def logits(c: Config, p, ids, seg, masked_pos):
+    """The forward pass up to the heads' logits: (logits_lm [B,P,V], logits_clsf [B,2])."""
     b, t = ids.shape
     h, dk = c.heads, c.dK
     e = (p["bert.embeddings.word_embeddings.weight"][ids]
@@ -133,10 +144,7 @@ def forward(c: Config, p, ids, seg, masked_pos, masked_tok, is_next):
     dense = F.gelu(F.linear(h_masked, p["cls.predictions.transform.dense.weight"], p["cls.predictions.transform.dense.bias"]))
     t_norm = _layer_norm(dense, p, "cls.predictions.transform.LayerNorm", c.layerNormEps)
     logits_lm = F.linear(t_norm, p["bert.embeddings.word_embeddings.weight"], p["cls.predictions.bias"])
-    real = masked_tok != 0
-    mlm_loss = F.cross_entropy(logits_lm[real], masked_tok[real])
-    nsp_loss = F.cross_entropy(logits_clsf, is_next)
-    return logits_lm, logits_clsf, mlm_loss, nsp_loss
+    return logits_lm, logits_clsf
 
 
 _DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32", torch.int64: "I64"}
@@ -159,3 +167,23 @@ def save_safetensors(path, tensors, metadata=None):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+_NUMPY = {"F32": np.float32, "F64": np.float64, "I32": np.int32, "I64": np.int64}
+
+
+def load_safetensors(path):
+    """Reads every tensor of a safetensors file (what save_safetensors writes, and BertGen's checkpoints) by name."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    start = 8 + length
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        values = np.frombuffer(data[start + begin:start + end], dtype=_NUMPY[entry["dtype"]]).reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(values.copy())
+    return tensors

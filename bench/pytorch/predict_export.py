@@ -8,32 +8,11 @@ Needs Debian's python3-torch.
 """
 import json
 import os
-import struct
 import sys
 
-import numpy as np
 import torch
 
-from bertgen_reference import Config, forward, parameter_shapes
-
-_NUMPY = {"F32": np.float32, "F64": np.float64, "I32": np.int32, "I64": np.int64}
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    start = 8 + length
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        values = np.frombuffer(data[start + begin:start + end], dtype=_NUMPY[entry["dtype"]]).reshape(entry["shape"])
-        tensors[name] = torch.from_numpy(values.copy())
-    return tensors
-
+from bertgen_reference import Config, forward, load_safetensors, parameter_shapes
 
 def words(text):
     kept = "".join(c for c in text.lower() if c not in ".,!?-")
