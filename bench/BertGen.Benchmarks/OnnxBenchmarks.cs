@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BertGen.Checkpoints;
+using BertGen.Kernels;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BertGen.Benchmarks;
@@ -9,9 +10,11 @@ namespace BertGen.Benchmarks;
 /// BertGen's inference pass against ONNX Runtime, the inference engine a .NET user would pick, on the same model with
 /// the same weights: bench/onnx/SIZE.onnx, the PyTorch reference exported by bench/export-onnx.sh with this benchmark's
 /// own initial weights. ONNX Runtime runs with every graph optimisation, Threads intra-op threads, one inter-op thread,
-/// and inputs and outputs preallocated once (OrtValues over pinned arrays, so a run copies nothing in or out). The setup
-/// first checks that both give the same logits. BertGen does not split one sample over threads: its one-sample figure
-/// at two threads is its one-thread pass; a batch on two threads is two halves, one per core.
+/// and inputs and outputs preallocated once (OrtValues over pinned arrays, so a run copies nothing in or out). BertGen
+/// runs as its predictor does, each weight matrix packed once (<see cref="PackedWeights{T}"/>), as ONNX Runtime packs
+/// its weights when the session is made. The setup first checks that both give the same logits. BertGen does not split
+/// one sample over threads: its one-sample figure at two threads is its one-thread pass; a batch on two threads is two
+/// halves, one per core.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortConfig))]
@@ -35,6 +38,7 @@ public class OnnxBenchmarks : IDisposable
     private float[] _secondHalf = [];
     private Action _firstHalfPass = null!;
     private Action _secondHalfPass = null!;
+    private PackedWeights<float> _packed = null!;
 
     [Params(Size.Seed, Size.Small, Size.Mini)]
     public Size Size { get; set; }
@@ -76,8 +80,20 @@ public class OnnxBenchmarks : IDisposable
         _outputs = new float[batch.Count * block];
         _firstHalf = new float[half * block];
         _secondHalf = new float[(batch.Count - half) * block];
-        _firstHalfPass = () => model.InferSamples<float>(_work.Trainer.Parameters, batch, 0, half, _firstHalf);
-        _secondHalfPass = () => model.InferSamples<float>(_work.Trainer.Parameters, batch, half, batch.Count - half, _secondHalf);
+        // A thread's products find the packed weights of its own scope: one set for each half.
+        _packed = new PackedWeights<float>(_work.Trainer.Parameters);
+        var firstPacked = new PackedWeights<float>(_work.Trainer.Parameters);
+        var secondPacked = new PackedWeights<float>(_work.Trainer.Parameters);
+        _firstHalfPass = () =>
+        {
+            using var scope = firstPacked.Use();
+            model.InferSamples<float>(_work.Trainer.Parameters, batch, 0, half, _firstHalf);
+        };
+        _secondHalfPass = () =>
+        {
+            using var scope = secondPacked.Use();
+            model.InferSamples<float>(_work.Trainer.Parameters, batch, half, batch.Count - half, _secondHalf);
+        };
 
         OnnxBatch();
         BertGenBatch();
@@ -88,7 +104,11 @@ public class OnnxBenchmarks : IDisposable
     public void OnnxOne() => _session.Run(_run, InputNames, _one.Inputs, OutputNames, _one.Outputs);
 
     [BenchmarkCategory("one sample"), Benchmark(Description = "BertGen inference pass, one sample")]
-    public void BertGenOne() => _work.Model.InferSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, 1, _outputs);
+    public void BertGenOne()
+    {
+        using var scope = _packed.Use();
+        _work.Model.InferSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, 1, _outputs);
+    }
 
     [BenchmarkCategory("batch"), Benchmark(Baseline = true, Description = "ONNX Runtime, the batch")]
     public void OnnxBatch() => _session.Run(_run, InputNames, _all.Inputs, OutputNames, _all.Outputs);
@@ -98,6 +118,7 @@ public class OnnxBenchmarks : IDisposable
     {
         if (Threads == 1)
         {
+            using var scope = _packed.Use();
             _work.Model.InferSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, _work.Trainer.Batches[0].Count, _outputs);
         }
         else

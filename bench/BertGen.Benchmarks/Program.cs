@@ -3,7 +3,8 @@ using BenchmarkDotNet.Running;
 using BertGen.Benchmarks;
 
 // "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "forward SIZE" prints the fastest time
-// of the forward pass of one sample; "time SIZE [THREADS]" prints the fastest
+// of the forward pass of one sample ("infer SIZE [packed]": of the inference pass, the weights packed at every product
+// or once); "time SIZE [THREADS]" prints the fastest
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // the median milliseconds per training step of every size (or of the sizes named after SECONDS) on one and two
 // threads as JSON (for compare-pytorch.sh);
@@ -38,6 +39,23 @@ if (args is ["weights", var weightsSize, var weightsFile])
     var work = new Workload(Enum.Parse<Size>(weightsSize, ignoreCase: true));
     BertGen.Checkpoints.Checkpoint.Save(weightsFile, work.Model, work.Trainer.Parameters, 0);
     Console.WriteLine($"{weightsFile}: {work.Model.Config.Name}, {work.Model.Parameters.Length} weights");
+    return;
+}
+
+if (args is ["infer", var inferSize, ..])
+{
+    // The inference pass of one sample, the weights packed once ("packed") or at every product.
+    var work = new Workload(Enum.Parse<Size>(inferSize, ignoreCase: true));
+    var outputs = new float[work.Model.Outputs.Length];
+    var packed = new BertGen.Kernels.PackedWeights<float>(work.Trainer.Parameters);
+    bool once = args.Length > 2 && args[2] == "packed";
+    var (best, perWindow) = FastestWindow(
+        () =>
+        {
+            using var scope = once ? packed.Use() : default;
+            work.Model.InferSamples<float>(work.Trainer.Parameters, work.Trainer.Batches[0], 0, 1, outputs);
+        }, 10);
+    Console.WriteLine($"{inferSize}: {best:F2} us per inference pass of one sample, weights packed {(once ? "once" : "at every product")} (fastest window of {perWindow})");
     return;
 }
 

@@ -2,6 +2,7 @@ using BertGen.Captures;
 using BertGen.Checkpoints;
 using BertGen.Data;
 using BertGen.Explore;
+using BertGen.Kernels;
 using BertGen.Runs;
 
 namespace BertGen.Inference;
@@ -10,6 +11,7 @@ namespace BertGen.Inference;
 public sealed class Predictor
 {
     private readonly float[] _parameters;
+    private readonly PackedWeights<float> _packed;
     private readonly float[] _outputs;
     private readonly Batch _batch;
     private float[]? _activations;
@@ -21,6 +23,7 @@ public sealed class Predictor
         Vocabulary = vocabulary;
         Source = source;
         _parameters = parameters;
+        _packed = new PackedWeights<float>(parameters);
         _outputs = new float[model.Outputs.Length];
         _batch = new Batch(1, model.Config.MaxLen, model.Config.MaxPred);
     }
@@ -61,11 +64,18 @@ public sealed class Predictor
 
     /// <summary>Predicts every [MASK] of the pair (its top words) and whether the second sentence follows the first.</summary>
     /// <exception cref="InputException">A word is not in the vocabulary, the pair does not fit, or it has too many [MASK]s.</exception>
-    /// <remarks>The inference pass: it keeps one layer's activations and the output layer's, not every layer's.</remarks>
+    /// <remarks>
+    /// The inference pass: it keeps one layer's activations and the output layer's, not every layer's, and packs each
+    /// weight matrix once for all the predictions of this predictor.
+    /// </remarks>
     public SamplePrediction Predict(string first, string second, int top = SamplePrediction.DefaultTop)
     {
         var sample = Encode(first, second);
-        Model.InferSamples<float>(_parameters, _batch, 0, 1, _outputs);
+        using (_packed.Use())
+        {
+            Model.InferSamples<float>(_parameters, _batch, 0, 1, _outputs);
+        }
+
         CheckFinite(Model.Outputs, _outputs);
         return SamplePrediction.Read(
             HeadOutputs.Of(Model.Outputs, _outputs), sample.InputIds, sample.MaskedPositions, sample.MaskedTokens, isNext: null, Vocabulary, wordsKnown: false, top);
@@ -80,7 +90,11 @@ public sealed class Predictor
     {
         var sample = Encode(first, second);
         var activations = _activations ??= new float[Model.Activations.Length];
-        Model.ForwardSamples<float>(_parameters, _batch, 0, 1, activations);
+        using (_packed.Use())
+        {
+            Model.ForwardSamples<float>(_parameters, _batch, 0, 1, activations);
+        }
+
         CheckFinite(Model.Activations, activations);
         var store = new CaptureStore($"{Source}, a new pair", Model.Config, Vocabulary, [sample], null, () => []);
         store.Add(

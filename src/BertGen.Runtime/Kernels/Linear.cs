@@ -89,8 +89,14 @@ public static class Linear
     private static void ForwardCore<T>(ReadOnlyRows<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Rows<T> y, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var wt = Workspace<T>.Get(0, inputs * Gemm.PaddedWidth(outputs));
-        Gemm.PackColumns(w, inputs, inputs, outputs, wt);
+        var wt = PackedWeights<T>.Find(w, inputs, outputs);
+        if (wt.IsEmpty)
+        {
+            var packing = Workspace<T>.Get(0, inputs * Gemm.PaddedWidth(outputs));
+            Gemm.PackColumns(w, inputs, inputs, outputs, packing);
+            wt = packing;
+        }
+
         Gemm.Multiply(x.Values, inputs, 1, wt, inputs, outputs, y.Values, outputs, new RowGroups(x.RowsPerSample, x.Count, x.Stride, y.Stride), T.One, false, b);
     }
 

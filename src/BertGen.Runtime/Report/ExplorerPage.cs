@@ -14,9 +14,9 @@ namespace BertGen.Report;
 /// The visual explorer: one HTML file that draws the model as the article's figures do (blocks joined by arrows that
 /// carry the tensors' shapes) and shows any captured tensor of any sample at any captured epoch, an epoch against
 /// another, every head's attention, the words' embeddings moving over the epochs, the loss curve, the article's tables
-/// and the predictions. Style, script and data are inline, so
-/// the page works from the file system with no network. Corpus text reaches the page only inside JSON, whose encoder
-/// escapes &lt;, &gt; and &amp;, and the script writes it with textContent, never as markup.
+/// and the predictions. Style, script and data are inline, so the page works from the file system with no network.
+/// Corpus text reaches the page only inside JSON, whose encoder escapes &lt;, &gt; and &amp;, and the script writes it
+/// with textContent, never as markup.
 /// </summary>
 public static class ExplorerPage
 {
@@ -245,7 +245,7 @@ public static class ExplorerPage
         json.WriteEndObject();
     }
 
-    /// <summary>A number rounded to 6 decimals, or null when it is not finite (JSON has no NaN).</summary>
+    /// <summary>A number rounded to <paramref name="digits"/> decimals (as it is when null), or null when it is not finite (JSON has no NaN).</summary>
     private static void WriteFinite(Utf8JsonWriter json, double value, int? digits = 6)
     {
         if (double.IsFinite(value))

@@ -1,5 +1,6 @@
 using BertGen.Data;
 using BertGen.Inference;
+using BertGen.Kernels;
 using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Inference;
@@ -28,6 +29,45 @@ public sealed class InferencePassTests
         Assert.Subset(model.Outputs.Select(t => t.Name).ToHashSet(), new HashSet<string> { "h_cls", "probs_clsf", "pred_clsf", "h_masked", "probs_lm", "pred_lm" });
         int layers = model.Config.Layers, layer = model.Activations.Where(t => t.Layer == 0).Sum(t => t.Length);
         Assert.Equal(model.Activations.Length - ((layers - 1) * layer), model.Outputs.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Weights_packed_once_give_the_same_bits_and_are_packed_only_once(string name)
+    {
+        var model = TestModels.Create(name, vocabSize: 13);
+        var random = new SeededRandom(5);
+        var weights = TestBatches.Weights(model, random).Select(w => (float)w).ToArray();
+        var batch = TestBatches.Random(model.Config, random);
+        var packedEachTime = new float[batch.Count * model.Outputs.Length];
+        model.InferSamples<float>(weights, batch, 0, batch.Count, packedEachTime);
+
+        var packed = new PackedWeights<float>(weights);
+        var work = new float[packedEachTime.Length];
+        using (packed.Use())
+        {
+            model.InferSamples<float>(weights, batch, 0, batch.Count, work);
+        }
+
+        Assert.True(packedEachTime.AsSpan().SequenceEqual(work));
+
+        // Every linear layer's weight: six a layer, then the pooler, the IsNext classifier, the transform and the decoder.
+        Assert.Equal((6 * model.Config.Layers) + 4, packed.Count);
+        Array.Clear(work);
+        using (packed.Use())
+        {
+            model.InferSamples<float>(weights, batch, 0, batch.Count, work);
+        }
+
+        Assert.Equal((6 * model.Config.Layers) + 4, packed.Count);
+        Assert.True(packedEachTime.AsSpan().SequenceEqual(work));
+
+        // Outside the scope the products pack the weights as they are: changed weights give other outputs.
+        var changed = weights.Select(w => w * 0.5f).ToArray();
+        var packedNow = new PackedWeights<float>(changed);
+        model.InferSamples<float>(changed, batch, 0, batch.Count, work);
+        Assert.False(packedEachTime.AsSpan().SequenceEqual(work));
+        Assert.Equal(0, packedNow.Count);
     }
 
     [Fact]
