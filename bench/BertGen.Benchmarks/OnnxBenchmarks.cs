@@ -12,9 +12,9 @@ namespace BertGen.Benchmarks;
 /// own initial weights. ONNX Runtime runs with every graph optimisation, Threads intra-op threads, one inter-op thread,
 /// and inputs and outputs preallocated once (OrtValues over pinned arrays, so a run copies nothing in or out). BertGen
 /// runs as its predictor does, each weight matrix packed once (<see cref="PackedWeights{T}"/>), as ONNX Runtime packs
-/// its weights when the session is made. The setup first checks that both give the same logits. BertGen does not split
-/// one sample over threads: its one-sample figure at two threads is its one-thread pass; a batch on two threads is two
-/// halves, one per core.
+/// its weights when the session is made. The setup first checks that both give the same logits. On two threads BertGen
+/// splits one sample's larger products by rows (<see cref="PackedWeights{T}.Threads"/>), and a batch into two halves,
+/// one per core.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortConfig))]
@@ -81,7 +81,7 @@ public class OnnxBenchmarks : IDisposable
         _firstHalf = new float[half * block];
         _secondHalf = new float[(batch.Count - half) * block];
         // A thread's products find the packed weights of its own scope: one set for each half.
-        _packed = new PackedWeights<float>(_work.Trainer.Parameters);
+        _packed = new PackedWeights<float>(_work.Trainer.Parameters) { Threads = Threads };
         var firstPacked = new PackedWeights<float>(_work.Trainer.Parameters);
         var secondPacked = new PackedWeights<float>(_work.Trainer.Parameters);
         _firstHalfPass = () =>
@@ -118,7 +118,7 @@ public class OnnxBenchmarks : IDisposable
     {
         if (Threads == 1)
         {
-            using var scope = _packed.Use();
+            using var scope = _packed.Use(); // one thread: the scope splits nothing
             _work.Model.InferSamples<float>(_work.Trainer.Parameters, _work.Trainer.Batches[0], 0, _work.Trainer.Batches[0].Count, _outputs);
         }
         else

@@ -3,8 +3,8 @@ using BenchmarkDotNet.Running;
 using BertGen.Benchmarks;
 
 // "profile SIZE SECONDS [THREADS]" trains in a loop for a profiler to watch; "forward SIZE" prints the fastest time
-// of the forward pass of one sample ("infer SIZE [packed]": of the inference pass, the weights packed at every product
-// or once); "time SIZE [THREADS]" prints the fastest
+// of the forward pass of one sample ("infer SIZE [packed [THREADS]]": of the inference pass, the weights packed at every
+// product or once, one sample's products split over THREADS); "time SIZE [THREADS]" prints the fastest
 // time per training step over many short windows (for comparing two builds on a noisy machine); "steps SECONDS" prints
 // the median milliseconds per training step of every size (or of the sizes named after SECONDS) on one and two
 // threads as JSON (for compare-pytorch.sh);
@@ -47,15 +47,15 @@ if (args is ["infer", var inferSize, ..])
     // The inference pass of one sample, the weights packed once ("packed") or at every product.
     var work = new Workload(Enum.Parse<Size>(inferSize, ignoreCase: true));
     var outputs = new float[work.Model.Outputs.Length];
-    var packed = new BertGen.Kernels.PackedWeights<float>(work.Trainer.Parameters);
     bool once = args.Length > 2 && args[2] == "packed";
+    var packed = new BertGen.Kernels.PackedWeights<float>(work.Trainer.Parameters) { Threads = args.Length > 3 ? int.Parse(args[3]) : 1 };
     var (best, perWindow) = FastestWindow(
         () =>
         {
             using var scope = once ? packed.Use() : default;
             work.Model.InferSamples<float>(work.Trainer.Parameters, work.Trainer.Batches[0], 0, 1, outputs);
         }, 10);
-    Console.WriteLine($"{inferSize}: {best:F2} us per inference pass of one sample, weights packed {(once ? "once" : "at every product")} (fastest window of {perWindow})");
+    Console.WriteLine($"{inferSize}: {best:F2} us per inference pass of one sample, weights packed {(once ? "once" : "at every product")}, {packed.Threads} thread(s) (fastest window of {perWindow})");
     return;
 }
 

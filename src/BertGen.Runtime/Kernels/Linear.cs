@@ -96,6 +96,11 @@ public static class Linear
             Gemm.PackColumns(w, inputs, inputs, outputs, packing);
             wt = packing;
         }
+        else if (PackedWeights<T>.Current!.Splits(x.Count, x.RowsPerSample, inputs, outputs))
+        {
+            PackedWeights<T>.Current!.MultiplyInParts(x.Values, wt, inputs, outputs, y.Values, x.RowsPerSample, b);
+            return;
+        }
 
         Gemm.Multiply(x.Values, inputs, 1, wt, inputs, outputs, y.Values, outputs, new RowGroups(x.RowsPerSample, x.Count, x.Stride, y.Stride), T.One, false, b);
     }

@@ -1,4 +1,5 @@
 using BertGen.Data;
+using BertGen.Kernels;
 
 namespace BertGen.Training;
 

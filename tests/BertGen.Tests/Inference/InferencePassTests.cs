@@ -71,6 +71,32 @@ public sealed class InferencePassTests
     }
 
     [Fact]
+    public void A_samples_products_split_over_threads_give_the_same_bits()
+    {
+        var model = TestModels.Create("long", vocabSize: 13);
+        var random = new SeededRandom(9);
+        var weights = TestBatches.Weights(model, random).Select(w => (float)w).ToArray();
+        var batch = TestBatches.Random(model.Config, random);
+
+        // Every product split, however small, over three threads (33 rows: parts of 11).
+        var split = new PackedWeights<float>(weights) { Threads = 3, WorkPerThread = 1 };
+        for (int s = 0; s < batch.Count; s++)
+        {
+            var alone = new float[model.Outputs.Length];
+            model.InferSamples<float>(weights, batch, s, 1, alone);
+            var parts = new float[model.Outputs.Length];
+            using (split.Use())
+            {
+                model.InferSamples<float>(weights, batch, s, 1, parts);
+            }
+
+            Assert.True(alone.AsSpan().SequenceEqual(parts), $"sample {s}");
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => split.Threads = 0);
+    }
+
+    [Fact]
     public void Predict_keeps_one_layer_not_every_layer()
     {
         var model = TestModels.Create("seed", vocabSize: 13);

@@ -1,4 +1,5 @@
 using BertGen.Data;
+using BertGen.Kernels;
 using BertGen.Tests.Support;
 using BertGen.Training;
 

@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace BertGen.Training;
+namespace BertGen.Kernels;
 
 /// <summary>
 /// Runs one action over parts 0 to n-1 at once: part 0 on the calling thread, the others offered to the thread pool as
