@@ -22,6 +22,24 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void Double_exp_is_within_2_ulp_of_the_runtimes_and_underflows_to_exactly_zero()
+    {
+        double worst = 0;
+        for (double x = -708; x <= 709; x += 0.00731)
+        {
+            double got = VectorMath.ExpDouble(Vector256.Create(x))[2];
+            double exact = Math.Exp(x);
+            worst = Math.Max(worst, Math.Abs(got - exact) / exact);
+            Assert.True(Math.Abs(got - exact) <= exact * Math.Pow(2, -51), $"exp({x}) = {got:R}, Math.Exp gives {exact:R}");
+        }
+
+        output.WriteLine($"largest relative difference from Math.Exp: {worst:E2}");
+        Assert.Equal(0d, VectorMath.ExpDouble(Vector256.Create(-1e9))[0]);
+        Assert.Equal(0d, VectorMath.ExpDouble(Vector256.Create(double.NegativeInfinity))[0]);
+        Assert.Equal(1d, VectorMath.ExpDouble(Vector256.Create(0d))[0]);
+    }
+
+    [Fact]
     public void Float_erf_is_within_a_few_float_ulps_of_the_double_erf()
     {
         double worst = 0;
