@@ -16,7 +16,11 @@ public sealed class Predictor
     private readonly Batch _batch;
     private float[]? _activations;
 
-    /// <summary>A predictor of <paramref name="model"/> with <paramref name="parameters"/> (kept, not copied), which came from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// A predictor of <paramref name="model"/> with <paramref name="parameters"/> (kept, not copied), which came from
+    /// <paramref name="source"/>. They must not change while the predictor is in use: it packs each weight matrix once,
+    /// at its first prediction (<see cref="PackedWeights{T}"/>); make a new predictor for other weights.
+    /// </summary>
     public Predictor(IBertModel model, Vocabulary vocabulary, float[] parameters, string source)
     {
         Model = model;
