@@ -7,7 +7,7 @@ using BertGen.Runs;
 
 namespace BertGen.Inference;
 
-/// <summary>Asks a trained model about new sentence pairs with [MASK] in them.</summary>
+/// <summary>Asks a trained model about new sentence pairs with [MASK] in them; one thread at a time (it reuses its buffers).</summary>
 public sealed class Predictor
 {
     private readonly float[] _parameters;

@@ -12,7 +12,7 @@ namespace BertGen.Kernels;
 /// same bits. The parameters must not change while this is in use; a weight is found by its offset in the array, so
 /// the garbage collector moving the array does not matter. With <see cref="Threads"/> above 1, a product over the
 /// rows of one sample is split by rows over that many threads: each row is the same sum as on one thread, so the bits
-/// are the same too.
+/// are the same too. One thread at a time may use an instance: threads that predict at once each need their own.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 public sealed class PackedWeights<T>
