@@ -46,23 +46,32 @@ internal sealed class PassEmitter
 
     private void EmitForward(CodeWriter w)
     {
-        w.Line("/// <inheritdoc/>");
-        w.OpenKernel("public void ForwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)");
-        w.Lines("""
-            var p = parameters.Slice(0, Parameters.Length);
-            var act = new SampleBlocks<T>(activations, _sampleLength, count);
-            EmbeddingsForward(p, batch, first, act);
-            for (int layer = 0; layer < Layers; layer++)
-            {
-                var w = p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize);
-                EncoderLayerForward(w, act, LayerInput(layer), Act.LayerStart + (layer * Act.LayerSize));
-            }
+        // The two forward passes make the same calls; they differ in the block's length and where each layer and the
+        // output layer write.
+        void Pass(string signature, string buffer, string length, string input, string at, string shift)
+        {
+            w.OpenKernel(signature);
+            w.Lines($$"""
+                var p = parameters.Slice(0, Parameters.Length);
+                var act = new SampleBlocks<T>({{buffer}}, {{length}}, count);
+                EmbeddingsForward(p, batch, first, act);
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    var w = p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize);
+                    EncoderLayerForward(w, act, {{input}}, {{at}});
+                }
 
-            HeadsForward(p, batch, first, act, 0);
-            """);
-        w.Close();
-        w.Line();
+                HeadsForward(p, batch, first, act, {{shift}});
+                """);
+            w.Close();
+        }
+
         string embedOut = _s.EmbeddingLayerNorm ? "Act.EmbeddingNorm" : "Act.Embedding";
+        w.Line("/// <inheritdoc/>");
+        Pass(
+            "public void ForwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)",
+            "activations", "_sampleLength", "LayerInput(layer)", "Act.LayerStart + (layer * Act.LayerSize)", "0");
+        w.Line();
         w.Lines($$"""
             /// <summary>Where layer <paramref name="layer"/> reads its input x: the embeddings, or the previous layer's enc_output.</summary>
             private static int LayerInput(int layer) => layer == 0 ? {{embedOut}} : Act.LayerStart + ((layer - 1) * Act.LayerSize) + Act.Layer.EncOutput;
@@ -74,20 +83,9 @@ internal sealed class PassEmitter
             /// layer's activations sit OutputShift values before their place in a training block.
             /// </remarks>
             """);
-        w.OpenKernel("public void InferSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> work)");
-        w.Lines($$"""
-            var p = parameters.Slice(0, Parameters.Length);
-            var act = new SampleBlocks<T>(work, _outputLength, count);
-            EmbeddingsForward(p, batch, first, act);
-            for (int layer = 0; layer < Layers; layer++)
-            {
-                var w = p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize);
-                EncoderLayerForward(w, act, layer == 0 ? {{embedOut}} : Act.LayerStart + Act.Layer.EncOutput, Act.LayerStart);
-            }
-
-            HeadsForward(p, batch, first, act, OutputShift);
-            """);
-        w.Close();
+        Pass(
+            "public void InferSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> work)",
+            "work", "_outputLength", $"layer == 0 ? {embedOut} : Act.LayerStart + Act.Layer.EncOutput", "Act.LayerStart", "OutputShift");
     }
 
     private void EmitEmbeddingsForward(CodeWriter w)
