@@ -89,17 +89,20 @@ public static class Linear
     private static void ForwardCore<T>(ReadOnlyRows<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Rows<T> y, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var wt = PackedWeights<T>.Find(w, inputs, outputs);
+        // Predicting, a scope may hold the weight packed once (and split the product); training packs it here.
+        var scope = PackedWeights<T>.Current;
+        var wt = scope is null ? default : scope.Find(w, inputs, outputs);
+        if (scope is not null && !wt.IsEmpty && scope.Splits(x.Count, x.RowsPerSample, inputs, outputs))
+        {
+            scope.MultiplyInParts(x.Values, wt, inputs, outputs, y.Values, x.RowsPerSample, b);
+            return;
+        }
+
         if (wt.IsEmpty)
         {
             var packing = Workspace<T>.Get(0, inputs * Gemm.PaddedWidth(outputs));
             Gemm.PackColumns(w, inputs, inputs, outputs, packing);
             wt = packing;
-        }
-        else if (PackedWeights<T>.Current!.Splits(x.Count, x.RowsPerSample, inputs, outputs))
-        {
-            PackedWeights<T>.Current!.MultiplyInParts(x.Values, wt, inputs, outputs, y.Values, x.RowsPerSample, b);
-            return;
         }
 
         Gemm.Multiply(x.Values, inputs, 1, wt, inputs, outputs, y.Values, outputs, new RowGroups(x.RowsPerSample, x.Count, x.Stride, y.Stride), T.One, false, b);

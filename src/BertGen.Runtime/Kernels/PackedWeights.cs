@@ -69,27 +69,26 @@ public sealed class PackedWeights<T>
     /// <summary>Makes the products on this thread use these packed weights until the result is disposed.</summary>
     public Scope Use() => new(this);
 
-    /// <summary>The packed form of <paramref name="w"/> if a scope of this thread holds it (packing it now if need be), else empty.</summary>
-    internal static ReadOnlySpan<T> Find(ReadOnlySpan<T> w, int inputs, int outputs)
+    /// <summary>The packed form of <paramref name="w"/> (packing it now if need be), or empty when it does not lie in <see cref="Parameters"/>.</summary>
+    internal ReadOnlySpan<T> Find(ReadOnlySpan<T> w, int inputs, int outputs)
     {
-        var current = t_current;
-        if (current is null || w.IsEmpty)
+        if (w.IsEmpty)
         {
             return default;
         }
 
-        ref T start = ref MemoryMarshal.GetArrayDataReference(current.Parameters);
+        ref T start = ref MemoryMarshal.GetArrayDataReference(Parameters);
         nint offset = Unsafe.ByteOffset(ref start, ref MemoryMarshal.GetReference(w)) / Unsafe.SizeOf<T>();
-        if (offset < 0 || offset + w.Length > current.Parameters.Length)
+        if (offset < 0 || offset + w.Length > Parameters.Length)
         {
             return default;
         }
 
-        if (!current._packed.TryGetValue((offset, inputs, outputs), out var packed))
+        if (!_packed.TryGetValue((offset, inputs, outputs), out var packed))
         {
             packed = new T[inputs * Gemm.PaddedWidth(outputs)];
             Gemm.PackColumns(w, inputs, inputs, outputs, packed);
-            current._packed.Add((offset, inputs, outputs), packed);
+            _packed.Add((offset, inputs, outputs), packed);
         }
 
         return packed;
