@@ -12,8 +12,8 @@ namespace BertGen.Kernels;
 /// packing beyond one transposed panel, and rows that the processor overlaps. A score sums over the head's width and a
 /// key or value gradient over the queries in the order of the matrix-product formulation; a context value or query
 /// gradient in float is four dot products along the keys reduced together, which rounds differently in the last bit.
-/// In float, 9 to 16 rows, where AVX-512 is native, the work goes to the wide kernel (FusedAttention.Wide.cs), which
-/// runs the queries along 512-bit vectors and gives the same bits.
+/// In float, 9 to 16 rows, where AVX-512 or AVX2 is native, the work goes to the wide kernel (FusedAttention.Wide.cs),
+/// which runs the queries along 512-bit vectors (two 256-bit halves with AVX2) and gives the same bits.
 /// </summary>
 /// <remarks>
 /// maxLen, heads and dk are the shape type argument's (<see cref="IAttentionShape"/>), constants to the JIT. q, k, v, context: [maxLen, heads * dk], head h in columns [h*dk, (h+1)*dk). scores, attn: [heads, maxLen, maxLen].

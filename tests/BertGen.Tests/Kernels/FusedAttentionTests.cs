@@ -39,9 +39,9 @@ public sealed class FusedAttentionTests
     [InlineData("13x1x16", 1)]
     public void The_wide_float_kernel_gives_the_row_kernels_bits(string shape, int pads)
     {
-        // Where AVX-512 is native, float attention of 9 to 16 rows runs queries along 512-bit vectors; it sums in the row
-        // kernel's order, so that a machine without AVX-512 trains to the same numbers. Elsewhere the wide kernel moves
-        // its values element by element, so this test runs on every machine.
+        // Where AVX-512 or AVX2 is native, float attention of 9 to 16 rows runs queries along 512-bit vectors; it sums in
+        // the row kernel's order, so that every machine trains to the same numbers. With neither the wide kernel moves its
+        // values element by element, so this test runs on every machine.
         switch (shape)
         {
             case "14x5x4": SameBits<Shape14x5x4>(pads); break;

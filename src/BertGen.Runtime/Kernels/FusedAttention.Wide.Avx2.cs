@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BertGen.Kernels;
+
+public static partial class FusedAttention
+{
+    /// <summary>
+    /// The wide kernel's moves where AVX2 is native but AVX-512 is not: a row of 16 lanes is two 256-bit halves, a 16x16
+    /// tile four 8x8 blocks transposed in registers, and a masked load or store two masked halves. The arithmetic of the
+    /// kernel stays in <see cref="Vector512{T}"/>, which such a machine runs as two 256-bit halves, lane by lane, with the
+    /// same fused multiply-adds: the bits are the row kernel's (FusedAttentionTests), and the moves are the portable
+    /// ones' (FusedAttentionMovesTests).
+    /// </summary>
+    internal static class Avx2Moves
+    {
+        /// <summary>Whether the processor has the instructions these moves and the kernel's arithmetic need.</summary>
+        public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+        /// <summary>The first lanes of 16 that <paramref name="rowMask"/> marks, from <paramref name="from"/>; zero in the others.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe Vector512<float> Load(ref float from, Vector512<float> rowMask)
+        {
+            fixed (float* p = &from)
+            {
+                return Load(p, rowMask);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe Vector512<float> Load(float* from, Vector512<float> rowMask) =>
+            Vector512.Create(Avx.MaskLoad(from, rowMask.GetLower()), Avx.MaskLoad(from + 8, rowMask.GetUpper()));
+
+        /// <summary>The lanes of 16 that <paramref name="rowMask"/> marks, to <paramref name="to"/>; the others untouched.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Store(float* to, Vector512<float> rowMask, Vector512<float> row)
+        {
+            Avx.MaskStore(to, rowMask.GetLower(), row.GetLower());
+            Avx.MaskStore(to + 8, rowMask.GetUpper(), row.GetUpper());
+        }
+
+        /// <summary>As the AVX-512 TransposeAll: the columns of a [maxLen, width] matrix as rows of 16 lanes, zero from maxLen.</summary>
+        public static unsafe void TransposeAll(ReadOnlySpan<float> m, int width, int maxLen, ref float tile, ref float to)
+        {
+            fixed (float* p = m)
+            {
+                for (int c0 = 0; c0 < width; c0 += 16)
+                {
+                    var mask = RowMask(Math.Min(16, width - c0));
+                    int i = 0;
+                    for (; i < maxLen; i++)
+                    {
+                        Load(p + (i * width) + c0, mask).StoreUnsafe(ref tile, (nuint)(i * 16));
+                    }
+
+                    for (; i < 16; i++)
+                    {
+                        Vector512<float>.Zero.StoreUnsafe(ref tile, (nuint)(i * 16));
+                    }
+
+                    Transpose16(ref tile, ref Unsafe.Add(ref to, c0 * 16));
+                }
+            }
+        }
+
+        /// <summary>As the AVX-512 WriteRows: the first maxLen values of the first maxLen rows of a tile to maxLen-wide rows.</summary>
+        public static unsafe void WriteRows(ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
+        {
+            fixed (float* o = &output)
+            {
+                for (int i = 0; i < maxLen; i++)
+                {
+                    Store(o + (i * maxLen), rowMask, Row(ref tile, i));
+                }
+            }
+        }
+
+        /// <summary>
+        /// As the AVX-512 WriteColumns: rows d below dk of <paramref name="columns"/> as column d of maxLen output rows at
+        /// i * stride, four rows at a time; interleaving them transposes each 128-bit block, which leaves row i's four
+        /// values in block (i mod 8) / 4 of half i / 8 of the (i mod 4)th result, through <paramref name="scratch"/> (64 values).
+        /// </summary>
+        public static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
+        {
+            fixed (float* o = &output)
+            {
+                for (int g = 0; g < dk; g += 4)
+                {
+                    for (int half = 0; half < 2; half++)
+                    {
+                        nuint at = (nuint)(half * 8);
+                        var r0 = Vector256.LoadUnsafe(ref columns, (nuint)(g * 16) + at);
+                        var r1 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 1) * 16) + at);
+                        var r2 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 2) * 16) + at);
+                        var r3 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 3) * 16) + at);
+                        var t0 = Avx.UnpackLow(r0, r1);
+                        var t1 = Avx.UnpackHigh(r0, r1);
+                        var t2 = Avx.UnpackLow(r2, r3);
+                        var t3 = Avx.UnpackHigh(r2, r3);
+                        Avx.Shuffle(t0, t2, 0x44).StoreUnsafe(ref scratch, (nuint)(half * 32));
+                        Avx.Shuffle(t0, t2, 0xEE).StoreUnsafe(ref scratch, (nuint)((half * 32) + 8));
+                        Avx.Shuffle(t1, t3, 0x44).StoreUnsafe(ref scratch, (nuint)((half * 32) + 16));
+                        Avx.Shuffle(t1, t3, 0xEE).StoreUnsafe(ref scratch, (nuint)((half * 32) + 24));
+                    }
+
+                    int count = Math.Min(4, dk - g);
+                    var mask = Vector128.LessThan(Vector128.Create(0, 1, 2, 3), Vector128.Create(count)).AsSingle();
+                    for (int i = 0; i < maxLen; i++)
+                    {
+                        int ii = i & 7;
+                        var four = Vector128.LoadUnsafe(ref scratch, (nuint)(((i >> 3) * 32) + ((ii & 3) * 8) + ((ii >> 2) * 4)));
+                        if (count == 4)
+                        {
+                            four.Store(o + (i * stride) + g);
+                        }
+                        else
+                        {
+                            Avx.MaskStore(o + (i * stride) + g, mask, four);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>A 16x16 tile (rows of 16) transposed: each 8x8 block transposed in registers into the mirrored block.</summary>
+        public static void Transpose16(ref float from, ref float to)
+        {
+            Transpose8(ref from, ref to);
+            Transpose8(ref Unsafe.Add(ref from, 8), ref Unsafe.Add(ref to, 128));
+            Transpose8(ref Unsafe.Add(ref from, 128), ref Unsafe.Add(ref to, 8));
+            Transpose8(ref Unsafe.Add(ref from, 136), ref Unsafe.Add(ref to, 136));
+        }
+
+        /// <summary>
+        /// An 8x8 block of a tile with rows of 16: pairs interleaved, then quadruples, then the 128-bit halves exchanged.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8(ref float from, ref float to)
+        {
+            var r0 = Vector256.LoadUnsafe(ref from);
+            var r1 = Vector256.LoadUnsafe(ref from, 16);
+            var r2 = Vector256.LoadUnsafe(ref from, 32);
+            var r3 = Vector256.LoadUnsafe(ref from, 48);
+            var r4 = Vector256.LoadUnsafe(ref from, 64);
+            var r5 = Vector256.LoadUnsafe(ref from, 80);
+            var r6 = Vector256.LoadUnsafe(ref from, 96);
+            var r7 = Vector256.LoadUnsafe(ref from, 112);
+            var t0 = Avx.UnpackLow(r0, r1);
+            var t1 = Avx.UnpackHigh(r0, r1);
+            var t2 = Avx.UnpackLow(r2, r3);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var t4 = Avx.UnpackLow(r4, r5);
+            var t5 = Avx.UnpackHigh(r4, r5);
+            var t6 = Avx.UnpackLow(r6, r7);
+            var t7 = Avx.UnpackHigh(r6, r7);
+
+            // u(m) of rows 0-3 and u(4 + m) of rows 4-7: column m of the four rows in the low half, column 4 + m in the high.
+            var u0 = Avx.Shuffle(t0, t2, 0x44);
+            var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44);
+            var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            var u4 = Avx.Shuffle(t4, t6, 0x44);
+            var u5 = Avx.Shuffle(t4, t6, 0xEE);
+            var u6 = Avx.Shuffle(t5, t7, 0x44);
+            var u7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref to);
+            Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref to, 16);
+            Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref to, 32);
+            Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref to, 48);
+            Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref to, 64);
+            Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref to, 80);
+            Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref to, 96);
+            Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref to, 112);
+        }
+    }
+}
