@@ -8,10 +8,10 @@ public static partial class FusedAttention
 {
     /// <summary>
     /// The wide kernel's moves where AVX2 is native but AVX-512 is not: a row of 16 lanes is two 256-bit halves, a 16x16
-    /// tile four 8x8 blocks transposed in registers, and a masked load or store two masked halves. The arithmetic of the
-    /// kernel stays in <see cref="Vector512{T}"/>, which such a machine runs as two 256-bit halves, lane by lane, with the
-    /// same fused multiply-adds: the bits are the row kernel's (FusedAttentionTests), and the moves are the portable
-    /// ones' (FusedAttentionMovesTests).
+    /// tile four 8x8 blocks transposed in registers, and a masked load or store two halves (a store as plain stores, see
+    /// <see cref="VectorMath.StoreMasked{T}"/>). The arithmetic of the kernel stays in <see cref="Vector512{T}"/>, which
+    /// such a machine runs as two 256-bit halves, lane by lane, with the same fused multiply-adds: the bits are the row
+    /// kernel's (FusedAttentionTests), and the moves are the portable ones' (FusedAttentionMovesTests).
     /// </summary>
     internal static class Avx2Moves
     {
@@ -36,8 +36,8 @@ public static partial class FusedAttention
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static unsafe void Store(float* to, Vector512<float> rowMask, Vector512<float> row)
         {
-            Avx.MaskStore(to, rowMask.GetLower(), row.GetLower());
-            Avx.MaskStore(to + 8, rowMask.GetUpper(), row.GetUpper());
+            VectorMath.StoreMasked(row.GetLower(), ref *to, rowMask.GetLower());
+            VectorMath.StoreMasked(row.GetUpper(), ref *(to + 8), rowMask.GetUpper());
         }
 
         /// <summary>As the AVX-512 TransposeAll: the columns of a [maxLen, width] matrix as rows of 16 lanes, zero from maxLen.</summary>
@@ -64,15 +64,23 @@ public static partial class FusedAttention
             }
         }
 
-        /// <summary>As the AVX-512 WriteRows: the first maxLen values of the first maxLen rows of a tile to maxLen-wide rows.</summary>
+        /// <summary>
+        /// As the AVX-512 WriteRows: the first maxLen values of the first maxLen rows of a tile to maxLen-wide rows. The
+        /// rows lie one after another, so a whole 16-lane store of row i runs into the start of row i + 1, which that
+        /// row's store then overwrites: only the last row is stored under a mask. (A masked store is slow on some
+        /// processors: storing every row under a mask made it the wide forward pass's hottest loop on an AMD EPYC.)
+        /// </summary>
         public static unsafe void WriteRows(ref float tile, int maxLen, Vector512<float> rowMask, ref float output)
         {
+            int last = maxLen - 1;
+            for (int i = 0; i < last; i++)
+            {
+                Row(ref tile, i).StoreUnsafe(ref output, (nuint)(i * maxLen));
+            }
+
             fixed (float* o = &output)
             {
-                for (int i = 0; i < maxLen; i++)
-                {
-                    Store(o + (i * maxLen), rowMask, Row(ref tile, i));
-                }
+                Store(o + (last * maxLen), rowMask, Row(ref tile, last));
             }
         }
 
@@ -105,18 +113,21 @@ public static partial class FusedAttention
                     }
 
                     int count = Math.Min(4, dk - g);
-                    var mask = Vector128.LessThan(Vector128.Create(0, 1, 2, 3), Vector128.Create(count)).AsSingle();
                     for (int i = 0; i < maxLen; i++)
                     {
                         int ii = i & 7;
-                        var four = Vector128.LoadUnsafe(ref scratch, (nuint)(((i >> 3) * 32) + ((ii & 3) * 8) + ((ii >> 2) * 4)));
+                        nuint at = (nuint)(((i >> 3) * 32) + ((ii & 3) * 8) + ((ii >> 2) * 4));
                         if (count == 4)
                         {
-                            four.Store(o + (i * stride) + g);
+                            Vector128.LoadUnsafe(ref scratch, at).Store(o + (i * stride) + g);
                         }
                         else
                         {
-                            Avx.MaskStore(o + (i * stride) + g, mask, four);
+                            // Fewer than four: value by value, not under a mask (see VectorMath.StoreMasked).
+                            for (int m = 0; m < count; m++)
+                            {
+                                o[(i * stride) + g + m] = Unsafe.Add(ref scratch, at + (nuint)m);
+                            }
                         }
                     }
                 }

@@ -101,4 +101,34 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData(4.5, 0.999999999803383955845711)]
     public void Double_erf_agrees_with_reference_values_to_1e_15(double x, double erf) =>
         Assert.Equal(erf, Erf.Double(x), 1e-15);
+
+    [Fact]
+    public void A_masked_store_writes_its_lanes_and_no_other_memory()
+    {
+        StoresPrefixes<float>();
+        StoresPrefixes<double>();
+    }
+
+    private static void StoresPrefixes<T>()
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count;
+        var v = Vector256.Create(Enumerable.Range(1, vc).Select(i => T.CreateTruncating(i)).ToArray());
+        for (int count = 0; count <= vc; count++)
+        {
+            for (int at = 0; at < 3; at++)
+            {
+                // A guard of -1 on both sides, the stores starting at each of three offsets.
+                var memory = Enumerable.Repeat(-T.One, (2 * vc) + 3).ToArray();
+                VectorMath.StoreMasked(v, ref memory[at + 1], VectorMath.LaneMask<T>(count));
+                var expected = Enumerable.Repeat(-T.One, memory.Length).ToArray();
+                for (int i = 0; i < count; i++)
+                {
+                    expected[at + 1 + i] = T.CreateTruncating(i + 1);
+                }
+
+                Assert.True(expected.SequenceEqual(memory), $"{typeof(T).Name}, {count} lanes at {at + 1}: [{string.Join(", ", memory)}]");
+            }
+        }
+    }
 }
