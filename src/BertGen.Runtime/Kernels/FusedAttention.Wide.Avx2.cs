@@ -85,52 +85,66 @@ public static partial class FusedAttention
         }
 
         /// <summary>
-        /// As the AVX-512 WriteColumns: rows d below dk of <paramref name="columns"/> as column d of maxLen output rows at
-        /// i * stride, four rows at a time; interleaving them transposes each 128-bit block, which leaves row i's four
-        /// values in block (i mod 8) / 4 of half i / 8 of the (i mod 4)th result, through <paramref name="scratch"/> (64 values).
+        /// As the AVX-512 WriteColumns: rows d below dk of <paramref name="columns"/> (a lane per query or key) as column
+        /// d of maxLen output rows at i * stride, four rows at a time. Interleaving four rows transposes each 128-bit
+        /// block: of each half of 8 lanes, the mth result holds row m's four values in its low block and row 4 + m's in
+        /// its high one, each written straight to its output row.
         /// </summary>
-        public static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
+        public static unsafe void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
         {
             fixed (float* o = &output)
             {
                 for (int g = 0; g < dk; g += 4)
                 {
-                    for (int half = 0; half < 2; half++)
+                    int count = Math.Min(4, dk - g);
+                    for (int half = 0; half < 16; half += 8)
                     {
-                        nuint at = (nuint)(half * 8);
-                        var r0 = Vector256.LoadUnsafe(ref columns, (nuint)(g * 16) + at);
-                        var r1 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 1) * 16) + at);
-                        var r2 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 2) * 16) + at);
-                        var r3 = Vector256.LoadUnsafe(ref columns, (nuint)((g + 3) * 16) + at);
+                        var r0 = Vector256.LoadUnsafe(ref columns, (nuint)((g * 16) + half));
+                        var r1 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 1) * 16) + half));
+                        var r2 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 2) * 16) + half));
+                        var r3 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 3) * 16) + half));
                         var t0 = Avx.UnpackLow(r0, r1);
                         var t1 = Avx.UnpackHigh(r0, r1);
                         var t2 = Avx.UnpackLow(r2, r3);
                         var t3 = Avx.UnpackHigh(r2, r3);
-                        Avx.Shuffle(t0, t2, 0x44).StoreUnsafe(ref scratch, (nuint)(half * 32));
-                        Avx.Shuffle(t0, t2, 0xEE).StoreUnsafe(ref scratch, (nuint)((half * 32) + 8));
-                        Avx.Shuffle(t1, t3, 0x44).StoreUnsafe(ref scratch, (nuint)((half * 32) + 16));
-                        Avx.Shuffle(t1, t3, 0xEE).StoreUnsafe(ref scratch, (nuint)((half * 32) + 24));
-                    }
-
-                    int count = Math.Min(4, dk - g);
-                    for (int i = 0; i < maxLen; i++)
-                    {
-                        int ii = i & 7;
-                        nuint at = (nuint)(((i >> 3) * 32) + ((ii & 3) * 8) + ((ii >> 2) * 4));
-                        if (count == 4)
-                        {
-                            Vector128.LoadUnsafe(ref scratch, at).Store(o + (i * stride) + g);
-                        }
-                        else
-                        {
-                            // Fewer than four: value by value, not under a mask (see VectorMath.StoreMasked).
-                            for (int m = 0; m < count; m++)
-                            {
-                                o[(i * stride) + g + m] = Unsafe.Add(ref scratch, at + (nuint)m);
-                            }
-                        }
+                        float* at = o + (half * stride) + g;
+                        Rows(Avx.Shuffle(t0, t2, 0x44), at, half, maxLen, stride, count);
+                        Rows(Avx.Shuffle(t0, t2, 0xEE), at + stride, half + 1, maxLen, stride, count);
+                        Rows(Avx.Shuffle(t1, t3, 0x44), at + (2 * stride), half + 2, maxLen, stride, count);
+                        Rows(Avx.Shuffle(t1, t3, 0xEE), at + (3 * stride), half + 3, maxLen, stride, count);
                     }
                 }
+            }
+        }
+
+        /// <summary>The low block of <paramref name="four"/> to output row <paramref name="row"/> at <paramref name="to"/>, the high block to row + 4, each if the row exists.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Rows(Vector256<float> four, float* to, int row, int maxLen, int stride, int count)
+        {
+            if (row < maxLen)
+            {
+                Four(four.GetLower(), to, count);
+            }
+
+            if (row + 4 < maxLen)
+            {
+                Four(four.GetUpper(), to + (4 * stride), count);
+            }
+        }
+
+        /// <summary>The first <paramref name="count"/> of four values, value by value when fewer than four (not under a mask: see VectorMath.StoreMasked).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Four(Vector128<float> four, float* to, int count)
+        {
+            if (count == 4)
+            {
+                four.Store(to);
+                return;
+            }
+
+            for (int m = 0; m < count; m++)
+            {
+                to[m] = four.GetElement(m);
             }
         }
 

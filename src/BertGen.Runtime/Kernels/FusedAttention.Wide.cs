@@ -390,7 +390,7 @@ public static partial class FusedAttention
         {
             if (Avx2Moves.IsSupported)
             {
-                Avx2Moves.WriteColumns(ref columns, ref scratch, dk, maxLen, ref output, stride);
+                Avx2Moves.WriteColumns(ref columns, dk, maxLen, ref output, stride);
                 return;
             }
 
