@@ -34,8 +34,7 @@ public class OnnxBenchmarks : IDisposable
     private Run _one = null!;
     private Run _all = null!;
     private float[] _outputs = [];
-    private float[] _firstHalf = [];
-    private float[] _secondHalf = [];
+    private float[] _halves = [];
     private Action _firstHalfPass = null!;
     private Action _secondHalfPass = null!;
     private PackedWeights<float> _packed = null!;
@@ -78,8 +77,7 @@ public class OnnxBenchmarks : IDisposable
 
         int block = model.Outputs.Length, half = batch.Count / 2;
         _outputs = new float[batch.Count * block];
-        _firstHalf = new float[half * block];
-        _secondHalf = new float[(batch.Count - half) * block];
+        _halves = new float[batch.Count * block]; // one arena, each half's samples written by its own thread
         // A thread's products find the packed weights of its own scope: one set for each half.
         _packed = new PackedWeights<float>(_work.Trainer.Parameters) { Threads = Threads };
         var firstPacked = new PackedWeights<float>(_work.Trainer.Parameters);
@@ -87,12 +85,12 @@ public class OnnxBenchmarks : IDisposable
         _firstHalfPass = () =>
         {
             using var scope = firstPacked.Use();
-            model.InferSamples<float>(_work.Trainer.Parameters, batch, 0, half, _firstHalf);
+            model.InferSamples<float>(_work.Trainer.Parameters, batch, 0, half, _halves);
         };
         _secondHalfPass = () =>
         {
             using var scope = secondPacked.Use();
-            model.InferSamples<float>(_work.Trainer.Parameters, batch, half, batch.Count - half, _secondHalf);
+            model.InferSamples<float>(_work.Trainer.Parameters, batch, half, batch.Count - half, _halves);
         };
 
         OnnxBatch();
@@ -142,16 +140,14 @@ public class OnnxBenchmarks : IDisposable
     {
         var model = _work.Model;
         var c = model.Config;
-        int count = _work.Trainer.Batches[0].Count, block = model.Outputs.Length, half = count / 2;
+        int count = _work.Trainer.Batches[0].Count;
         double worst = 0;
         for (int s = 0; s < count; s++)
         {
-            var ours = Threads == 1
-                ? _outputs.AsSpan(s * block, block)
-                : s < half ? _firstHalf.AsSpan(s * block, block) : _secondHalf.AsSpan((s - half) * block, block);
+            var ours = Threads == 1 ? _outputs : _halves;
             foreach (var (name, theirs, width) in new[] { ("logits_lm", _all.LogitsLm, c.MaxPred * c.VocabSize), ("logits_clsf", _all.LogitsClsf, 2) })
             {
-                var mine = model.Outputs[name].Of<float>(ours);
+                var mine = model.Outputs[name].Of<float>(ours, count, s);
                 for (int i = 0; i < width; i++)
                 {
                     worst = Math.Max(worst, Math.Abs(mine[i] - theirs[(s * width) + i]) / Math.Max(1, Math.Abs(mine[i])));

@@ -49,7 +49,7 @@ internal sealed class ModelEmitter
         EmitShapes(w);
         EmitOffsets(w, _param, "Offsets of the parameters in the flat parameter buffer (and in the gradient and Adam buffers).");
         w.Line();
-        EmitOffsets(w, _act, "Offsets of the activations in one sample's block of the arena (and of their gradients in the scratch block).");
+        EmitOffsets(w, _act, "Offsets of the activations (and of their gradients) in one sample's layout; in an arena of C samples, times C.");
         w.Close();
         return w.ToString();
     }
@@ -149,13 +149,13 @@ internal sealed class ModelEmitter
             /// <summary>The decoder's weight gradient sums over the rows of all the samples gathered: there are only MaxPred a sample.</summary>
             private const WeightGradientSum DecoderGradients = WeightGradientSum.GatheredRows;
 
-            /// <summary>Offset of the last encoder layer's output in a sample's block.</summary>
+            /// <summary>Offset of the last encoder layer's output in a sample's layout.</summary>
             private const int EncoderOutput = Act.LayerStart + ((Layers - 1) * Act.LayerSize) + Act.Layer.EncOutput;
 
-            /// <summary>Offset of the output layer's first activation in a sample's block.</summary>
+            /// <summary>Offset of the output layer's first activation in a sample's layout.</summary>
             private const int OutputStart = Act.LayerStart + (Layers * Act.LayerSize);
 
-            /// <summary>Where the output layer's activations sit in an inference block against a training block: one layer, not Layers.</summary>
+            /// <summary>Where the output layer's activations sit in the inference layout against the training layout: one layer, not Layers.</summary>
             private const int OutputShift = -((Layers - 1) * Act.LayerSize);
 
             private readonly int _vocabSize;

@@ -46,14 +46,14 @@ internal sealed class PassEmitter
 
     private void EmitForward(CodeWriter w)
     {
-        // The two forward passes make the same calls; they differ in the block's length and where each layer and the
+        // The two forward passes make the same calls; they differ in a sample's layout's length and where each layer and the
         // output layer write.
         void Pass(string signature, string buffer, string length, string input, string at, string shift)
         {
             w.OpenKernel(signature);
             w.Lines($$"""
                 var p = parameters.Slice(0, Parameters.Length);
-                var act = new SampleBlocks<T>({{buffer}}, {{length}}, count);
+                var act = new ActivationArena<T>({{buffer}}, {{length}}, first, count);
                 EmbeddingsForward(p, batch, first, act);
                 for (int layer = 0; layer < Layers; layer++)
                 {
@@ -78,9 +78,9 @@ internal sealed class PassEmitter
 
             /// <inheritdoc/>
             /// <remarks>
-            /// The training pass's calls on a smaller block: every layer writes where layer 0 does, its input x being the
+            /// The training pass's calls on a smaller layout: every layer writes where layer 0 does, its input x being the
             /// enc_output it overwrites last (x's last use, the Add &amp; Norm after the attention, comes before); the output
-            /// layer's activations sit OutputShift values before their place in a training block.
+            /// layer's activations sit OutputShift values before their place in the training layout.
             /// </remarks>
             """);
         Pass(
@@ -104,7 +104,7 @@ internal sealed class PassEmitter
                 /// layer's input, and attn_mask, 1 at each [PAD].
                 /// </summary>
                 """);
-        w.OpenKernel("private void EmbeddingsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, SampleBlocks<T> act)");
+        w.OpenKernel("private void EmbeddingsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, ActivationArena<T> act)");
         var views = new List<string>();
         Params(views, "p", _param.Head.Select(t => t.Constant).Concat(new[] { "WordEmbeddings" }).ToArray());
         views.Add("var inputIds = batch.InputIds.AsSpan(first * MaxLen, act.Count * MaxLen);");
@@ -131,10 +131,10 @@ internal sealed class PassEmitter
         w.Lines("""
             /// <summary>
             /// One encoder layer (the article's Figure 15) for each sample of a range. w: the layer's weights; input: where its
-            /// input x is in each sample's block; at: where the layer's activations start in it.
+            /// input x is in a sample's layout; at: where the layer's activations start in it.
             /// </summary>
             """);
-        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, SampleBlocks<T> act, int input, int at)");
+        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, ActivationArena<T> act, int input, int at)");
         var views = new List<string>();
         LayerParams(views, "w", "");
         views.Add("var x = act.Rows(input, MaxLen, DModel);");
@@ -176,10 +176,10 @@ internal sealed class PassEmitter
             /// <summary>
             /// The output layer's two heads for each sample of a range, on the last layer's enc_output x: IsNext from the [CLS]
             /// row, the masked words from the rows at the masked positions; each ends in the probabilities and the argmax.
-            /// shift: where x and the heads' activations are against their place in a training block (0 there).
+            /// shift: where x and the heads' activations are against their place in the training layout (0 there).
             /// </summary>
             """);
-        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, SampleBlocks<T> act, int shift)");
+        w.OpenKernel("private void HeadsForward<T>(ReadOnlySpan<T> p, global::BertGen.Batch batch, int first, ActivationArena<T> act, int shift)");
         var views = new List<string>();
         HeadParams(views, "p", "");
         views.Add("var maskedPositions = batch.MaskedPositions.AsSpan(first * MaxPred, act.Count * MaxPred);");
@@ -217,7 +217,7 @@ internal sealed class PassEmitter
             """);
         w.OpenKernel("public global::BertGen.ForwardResult Loss<T>(global::BertGen.Batch batch, Span<T> activations)");
         w.Lines("""
-            var act = new SampleBlocks<T>(activations, _sampleLength, batch.Count);
+            var act = new ActivationArena<T>(activations, _sampleLength, 0, batch.Count);
             var maskedTokens = batch.MaskedTokens.AsSpan(0, batch.Count * MaxPred);
             var isNext = batch.IsNext.AsSpan(0, batch.Count);
             var mlm = CrossEntropy.Sum<T>(act.Rows(Act.LogitsLm, MaxPred, _vocabSize), act.Rows(Act.PredLm, 1, MaxPred), maskedTokens, ignore: PadId);
@@ -237,8 +237,8 @@ internal sealed class PassEmitter
         w.Lines("""
             var p = parameters.Slice(0, Parameters.Length);
             var g = gradients.Slice(0, Parameters.Length);
-            var act = new ReadOnlySampleBlocks<T>(activations, _sampleLength, count);
-            var d = new SampleBlocks<T>(scratch, _sampleLength, count);
+            var act = new ReadOnlyActivationArena<T>(activations, _sampleLength, first, count);
+            var d = new ActivationArena<T>(scratch, _sampleLength, first, count);
             HeadsBackward(p, g, batch, first, act, d);
             for (int layer = Layers - 1; layer >= 0; layer--)
             {
@@ -262,7 +262,7 @@ internal sealed class PassEmitter
             """);
         w.OpenKernel(
             "private void HeadsBackward<T>(\n"
-            + "    ReadOnlySpan<T> p, Span<T> g, global::BertGen.Batch batch, int first, ReadOnlySampleBlocks<T> act, SampleBlocks<T> d)");
+            + "    ReadOnlySpan<T> p, Span<T> g, global::BertGen.Batch batch, int first, ReadOnlyActivationArena<T> act, ActivationArena<T> d)");
         var views = new List<string>();
         HeadParams(views, "p", "");
         HeadParams(views, "g", "Grad");
@@ -312,7 +312,7 @@ internal sealed class PassEmitter
             """);
         w.OpenKernel(
             "private static void EncoderLayerBackward<T>(\n"
-            + "    ReadOnlySpan<T> w, Span<T> gw, ReadOnlySampleBlocks<T> act, SampleBlocks<T> d, int input, int at)");
+            + "    ReadOnlySpan<T> w, Span<T> gw, ReadOnlyActivationArena<T> act, ActivationArena<T> d, int input, int at)");
         var views = new List<string>();
         LayerParams(views, "w", "");
         LayerParams(views, "gw", "Grad");
@@ -359,7 +359,7 @@ internal sealed class PassEmitter
         w.Line("/// <summary>Backward of <see cref=\"EmbeddingsForward\"/>: from the first layer's input gradient, the embedding tables' gradients.</summary>");
         w.OpenKernel(
             "private void EmbeddingsBackward<T>(\n"
-            + "    ReadOnlySpan<T> p, Span<T> g, global::BertGen.Batch batch, int first, ReadOnlySampleBlocks<T> act, SampleBlocks<T> d)");
+            + "    ReadOnlySpan<T> p, Span<T> g, global::BertGen.Batch batch, int first, ReadOnlyActivationArena<T> act, ActivationArena<T> d)");
         var views = new List<string>();
         Params(views, "p", _param.Head.Select(t => t.Constant).ToArray());
         Params(views, "g", _param.Head.Select(t => t.Constant).Concat(new[] { "WordEmbeddings" }).ToArray());
@@ -427,29 +427,29 @@ internal sealed class PassEmitter
     }
 
     /// <summary>Every activation (or gradient, with <paramref name="prefix"/> d) of one encoder layer.</summary>
-    private void LayerViews(List<string> into, string blocks, string prefix)
+    private void LayerViews(List<string> into, string arena, string prefix)
     {
         foreach (var slot in _act.Layer)
         {
-            into.Add($"var {Name(prefix, slot.Constant)} = {blocks}.Rows(at + Act.Layer.{slot.Constant}, {RowsAndWidth(slot)});");
+            into.Add($"var {Name(prefix, slot.Constant)} = {arena}.Rows(at + Act.Layer.{slot.Constant}, {RowsAndWidth(slot)});");
         }
     }
 
     /// <summary>The heads' activations (or gradients): every tensor after the encoder layers.</summary>
-    private void HeadViews(List<string> into, string blocks, string prefix, string shift = "")
+    private void HeadViews(List<string> into, string arena, string prefix, string shift = "")
     {
-        Views(into, blocks, prefix, _act.Tail.Concat(_act.Vocab).Select(t => t.Constant).ToArray(), shift);
+        Views(into, arena, prefix, _act.Tail.Concat(_act.Vocab).Select(t => t.Constant).ToArray(), shift);
     }
 
-    private void Views(List<string> into, string blocks, params string[] constants) => Views(into, blocks, blocks == "d" ? "d" : "", constants);
+    private void Views(List<string> into, string arena, params string[] constants) => Views(into, arena, arena == "d" ? "d" : "", constants);
 
-    private void Views(List<string> into, string blocks, string prefix, string[] constants, string shift = "")
+    private void Views(List<string> into, string arena, string prefix, string[] constants, string shift = "")
     {
         foreach (var constant in constants)
         {
             var slot = Find(_act, constant);
             string offset = shift + (constant == "ProbsLm" ? "_probsLm" : "Act." + constant);
-            into.Add($"var {Name(prefix, constant)} = {blocks}.Rows({offset}, {RowsAndWidth(slot)});");
+            into.Add($"var {Name(prefix, constant)} = {arena}.Rows({offset}, {RowsAndWidth(slot)});");
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class CaptureRecorder
             _activations ??= new float[checked(Samples * stride)];
             for (int s = 0; s < count; s++)
             {
-                _trainer.BatchActivations(s).CopyTo(_activations.AsSpan((first + s) * stride, stride));
+                _trainer.CopyBatchActivations(s, _activations.AsSpan((first + s) * stride, stride));
             }
         }
     }

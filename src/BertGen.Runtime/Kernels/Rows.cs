@@ -4,72 +4,126 @@ using System.Runtime.CompilerServices;
 namespace BertGen.Kernels;
 
 /// <summary>
-/// The activation blocks of a range of samples, one after another, <see cref="Stride"/> values each: the arena a forward
-/// pass writes (or the scratch its backward pass writes gradients into). A tensor of every sample is a
-/// <see cref="Rows{T}"/> view of it, at the tensor's offset in a block.
+/// The activation arena of a batch (or the scratch its backward pass writes gradients into), batch-major: each tensor
+/// of every sample of the batch is one matrix, tensor t of sample s at t.Offset * <see cref="Capacity"/> + s *
+/// t.Length, where t.Offset and t.Length are the tensor's in one sample's layout (<see cref="IBertModel.Activations"/>)
+/// and the capacity is the arena's length over that layout's. A view of a tensor over a range of samples is thus one
+/// contiguous run of rows, which a product, a row operation or a copy covers in one pass.
 /// </summary>
-public readonly ref struct SampleBlocks<T>
+public readonly ref struct ActivationArena<T>
     where T : unmanaged
 {
     private readonly Span<T> _values;
 
-    /// <summary>The <paramref name="count"/> blocks of <paramref name="stride"/> values that start <paramref name="values"/>.</summary>
+    /// <summary>
+    /// Samples <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 of the arena
+    /// <paramref name="values"/>, whose samples have a layout of <paramref name="sampleLength"/> values each.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SampleBlocks(Span<T> values, int stride, int count)
+    public ActivationArena(Span<T> values, int sampleLength, int first, int count)
     {
-        _values = values.Slice(0, checked(stride * count));
-        Stride = stride;
+        Capacity = ArenaShape.Capacity(values.Length, sampleLength, first, count);
+        _values = values;
+        SampleLength = sampleLength;
+        First = first;
         Count = count;
     }
 
-    /// <summary>Values per sample's block.</summary>
-    public int Stride { get; }
+    /// <summary>Values of one sample's layout.</summary>
+    public int SampleLength { get; }
+
+    /// <summary>Samples the arena holds: its length over a sample's layout's.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The first sample of the range.</summary>
+    public int First { get; }
 
     /// <summary>Samples in the range.</summary>
     public int Count { get; }
 
-    /// <summary>The tensor at <paramref name="offset"/> of every block: <paramref name="rows"/> rows of <paramref name="width"/> values.</summary>
+    /// <summary>
+    /// The tensor at <paramref name="offset"/> of a sample's layout, <paramref name="rows"/> rows of
+    /// <paramref name="width"/> values (the whole tensor), of every sample of the range.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Rows<T> Rows(int offset, int rows, int width) => new(_values, offset, Stride, Count, rows, width);
+    public Rows<T> Rows(int offset, int rows, int width)
+    {
+        int length = rows * width;
+        return new(_values, (offset * Capacity) + (First * length), length, Count, rows, width);
+    }
 
     /// <summary>Read-only, for the backward pass's reading of the forward pass's activations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static implicit operator ReadOnlySampleBlocks<T>(SampleBlocks<T> blocks) => new(blocks._values, blocks.Stride, blocks.Count);
+    public static implicit operator ReadOnlyActivationArena<T>(ActivationArena<T> arena) => new(arena._values, arena.SampleLength, arena.First, arena.Count);
 }
 
 /// <summary>
-/// The read-only counterpart of <see cref="SampleBlocks{T}"/>: the same members over a ReadOnlySpan, which a Span-based
-/// type cannot hold (the backward pass reads the activations it was given as read-only).
+/// The read-only counterpart of <see cref="ActivationArena{T}"/>: the same members over a ReadOnlySpan, which a
+/// Span-based type cannot hold (the backward pass reads the activations it was given as read-only).
 /// </summary>
-public readonly ref struct ReadOnlySampleBlocks<T>
+public readonly ref struct ReadOnlyActivationArena<T>
     where T : unmanaged
 {
     private readonly ReadOnlySpan<T> _values;
 
-    /// <summary>The <paramref name="count"/> blocks of <paramref name="stride"/> values that start <paramref name="values"/>.</summary>
+    /// <inheritdoc cref="ActivationArena{T}.ActivationArena(Span{T}, int, int, int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlySampleBlocks(ReadOnlySpan<T> values, int stride, int count)
+    public ReadOnlyActivationArena(ReadOnlySpan<T> values, int sampleLength, int first, int count)
     {
-        _values = values.Slice(0, checked(stride * count));
-        Stride = stride;
+        Capacity = ArenaShape.Capacity(values.Length, sampleLength, first, count);
+        _values = values;
+        SampleLength = sampleLength;
+        First = first;
         Count = count;
     }
 
-    /// <summary>Values per sample's block.</summary>
-    public int Stride { get; }
+    /// <inheritdoc cref="ActivationArena{T}.SampleLength"/>
+    public int SampleLength { get; }
 
-    /// <summary>Samples in the range.</summary>
+    /// <inheritdoc cref="ActivationArena{T}.Capacity"/>
+    public int Capacity { get; }
+
+    /// <inheritdoc cref="ActivationArena{T}.First"/>
+    public int First { get; }
+
+    /// <inheritdoc cref="ActivationArena{T}.Count"/>
     public int Count { get; }
 
-    /// <summary>The tensor at <paramref name="offset"/> of every block: <paramref name="rows"/> rows of <paramref name="width"/> values.</summary>
+    /// <inheritdoc cref="ActivationArena{T}.Rows(int, int, int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlyRows<T> Rows(int offset, int rows, int width) => new(_values, offset, Stride, Count, rows, width);
+    public ReadOnlyRows<T> Rows(int offset, int rows, int width)
+    {
+        int length = rows * width;
+        return new(_values, (offset * Capacity) + (First * length), length, Count, rows, width);
+    }
+}
+
+/// <summary>The capacity of an arena, checked against the range of samples a pass is given.</summary>
+internal static class ArenaShape
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Capacity(int length, int sampleLength, int first, int count)
+    {
+        int capacity = length / sampleLength;
+        if (capacity * sampleLength != length || first < 0 || count < 0 || first + count > capacity)
+        {
+            Wrong(length, sampleLength, first, count);
+        }
+
+        return capacity;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Wrong(int length, int sampleLength, int first, int count) =>
+        throw new ArgumentException(
+            $"An activation arena of {length} values does not hold samples {first} to {first + count - 1} of {sampleLength} values each: its length must be a whole number of samples, the range inside it.");
 }
 
 /// <summary>
 /// One tensor of every sample of a range: <see cref="Count"/> groups of <see cref="RowsPerSample"/> rows of
 /// <see cref="Width"/> values, group s starting <see cref="Stride"/> values after group s - 1. Kernels take their inputs
 /// and outputs as such views, so that one call covers every sample and a matrix product runs once over all their rows.
+/// A view of an <see cref="ActivationArena{T}"/> is contiguous: its stride is a sample's tensor's length.
 /// </summary>
 public readonly ref struct Rows<T>
     where T : unmanaged
@@ -106,6 +160,9 @@ public readonly ref struct Rows<T>
     /// <summary>Values of one sample's tensor.</summary>
     public int SampleLength => RowsPerSample * Width;
 
+    /// <summary>Whether the samples' tensors follow one another with no gap: <see cref="Values"/> is then one matrix of all their rows.</summary>
+    public bool IsContiguous => Stride == SampleLength;
+
     /// <summary>Sample <paramref name="s"/>'s tensor.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<T> Sample(int s) => Values.Slice(s * Stride, SampleLength);
@@ -124,7 +181,7 @@ public readonly ref struct Rows<T>
     public static implicit operator ReadOnlyRows<T>(Rows<T> rows) => new(rows.Values, rows.Stride, rows.Count, rows.RowsPerSample, rows.Width);
 }
 
-/// <summary>The read-only counterpart of <see cref="Rows{T}"/>, for the same reason as <see cref="ReadOnlySampleBlocks{T}"/>.</summary>
+/// <summary>The read-only counterpart of <see cref="Rows{T}"/>, for the same reason as <see cref="ReadOnlyActivationArena{T}"/>.</summary>
 public readonly ref struct ReadOnlyRows<T>
     where T : unmanaged
 {
@@ -169,6 +226,9 @@ public readonly ref struct ReadOnlyRows<T>
 
     /// <summary>Values of one sample's tensor.</summary>
     public int SampleLength => RowsPerSample * Width;
+
+    /// <summary>Whether the samples' tensors follow one another with no gap: <see cref="Values"/> is then one matrix of all their rows.</summary>
+    public bool IsContiguous => Stride == SampleLength;
 
     /// <summary>Sample <paramref name="s"/>'s tensor.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -149,7 +149,7 @@ public readonly ref struct HeadOutputs
     /// <summary>pred_clsf: [1], 1 for IsNext.</summary>
     public ReadOnlySpan<float> PredClsf { get; }
 
-    /// <summary>The outputs in one sample's block of activations laid out by <paramref name="layout"/>.</summary>
+    /// <summary>The outputs in one sample's activations, laid out as one sample by <paramref name="layout"/>.</summary>
     public static HeadOutputs Of(TensorLayout layout, ReadOnlySpan<float> activations) => new(
         layout["logits_lm"].Of(activations), layout["probs_lm"].Of(activations), layout["pred_lm"].Of(activations),
         layout["logits_clsf"].Of(activations), layout["probs_clsf"].Of(activations), layout["pred_clsf"].Of(activations));

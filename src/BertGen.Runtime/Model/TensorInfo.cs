@@ -20,4 +20,23 @@ public sealed record TensorInfo(string Name, int Layer, int Offset, int[] Shape,
 
     /// <inheritdoc cref="Of{T}(Span{T})"/>
     public ReadOnlySpan<T> Of<T>(ReadOnlySpan<T> buffer) => buffer.Slice(Offset, Length);
+
+    /// <summary>
+    /// This tensor of sample <paramref name="sample"/> in an activation arena of <paramref name="capacity"/> samples,
+    /// which holds each tensor of every sample as one matrix: at Offset * capacity + sample * Length.
+    /// </summary>
+    public Span<T> Of<T>(Span<T> arena, int capacity, int sample) => arena.Slice(ArenaOffset(capacity, sample), Length);
+
+    /// <inheritdoc cref="Of{T}(Span{T}, int, int)"/>
+    public ReadOnlySpan<T> Of<T>(ReadOnlySpan<T> arena, int capacity, int sample) => arena.Slice(ArenaOffset(capacity, sample), Length);
+
+    private int ArenaOffset(int capacity, int sample)
+    {
+        if ((uint)sample >= (uint)capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sample), sample, $"An arena of {capacity} samples has no sample {sample}.");
+        }
+
+        return checked((Offset * capacity) + (sample * Length));
+    }
 }

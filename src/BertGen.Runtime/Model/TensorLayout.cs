@@ -45,6 +45,34 @@ public sealed class TensorLayout : IReadOnlyList<TensorInfo>
     public bool TryGet(string name, int layer, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TensorInfo tensor) =>
         _byName.TryGetValue((name, layer), out tensor) || (layer < 0 && _byUniqueName.TryGetValue(name, out tensor));
 
+    /// <summary>
+    /// Samples an activation arena of <paramref name="arenaLength"/> values holds: its length over this layout's, which
+    /// must divide it.
+    /// </summary>
+    public int Capacity(int arenaLength) =>
+        Length > 0 && arenaLength % Length == 0
+            ? arenaLength / Length
+            : throw new ArgumentException($"An arena of {arenaLength} values is not a whole number of samples of {Length} values.", nameof(arenaLength));
+
+    /// <summary>
+    /// Copies sample <paramref name="sample"/>'s tensors out of an activation arena (each tensor of every sample one
+    /// matrix, <see cref="TensorInfo.Of{T}(Span{T}, int, int)"/>) into <paramref name="block"/>, laid out as one sample
+    /// by this layout: the form a capture, a prediction and the explorer read.
+    /// </summary>
+    public void CopySample<T>(ReadOnlySpan<T> arena, int sample, Span<T> block)
+    {
+        int capacity = Capacity(arena.Length);
+        if (block.Length < Length)
+        {
+            throw new ArgumentException($"A sample's block needs {Length} values, not {block.Length}.", nameof(block));
+        }
+
+        foreach (var t in _tensors)
+        {
+            t.Of(arena, capacity, sample).CopyTo(t.Of(block));
+        }
+    }
+
     /// <summary>The tensors in layout order.</summary>
     public IEnumerator<TensorInfo> GetEnumerator() => ((IEnumerable<TensorInfo>)_tensors).GetEnumerator();
 

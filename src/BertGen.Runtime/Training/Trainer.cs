@@ -16,6 +16,7 @@ public sealed class Trainer
     private readonly float[] _scratch;
     private float[][] _threadGradients = [];
     private float[][] _threadScratch = [];
+    private float[]? _sampleBlock;
     private int _threads = 1;
     private PartRunner? _runner;
     private readonly Action<int> _forwardPart;
@@ -108,10 +109,22 @@ public sealed class Trainer
 
     /// <summary>
     /// The activations of the <paramref name="sample"/>th sample of the last batch that ran (the batch a hook is
-    /// called for), as its forward pass left them.
+    /// called for), as its forward pass left them, laid out as one sample by <see cref="IBertModel.Activations"/>:
+    /// copied out of the batch-major arena into a buffer of the trainer's, which the next call overwrites.
     /// </summary>
-    public ReadOnlySpan<float> BatchActivations(int sample) =>
-        _arena.AsSpan(sample * Model.Activations.Length, Model.Activations.Length);
+    public ReadOnlySpan<float> BatchActivations(int sample)
+    {
+        var block = _sampleBlock ??= new float[Model.Activations.Length];
+        CopyBatchActivations(sample, block);
+        return block;
+    }
+
+    /// <summary>
+    /// Copies the activations of the <paramref name="sample"/>th sample of the last batch that ran into
+    /// <paramref name="block"/>, laid out as one sample by <see cref="IBertModel.Activations"/> (as
+    /// <see cref="BatchActivations"/> returns them, without its buffer).
+    /// </summary>
+    public void CopyBatchActivations(int sample, Span<float> block) => Model.Activations.CopySample<float>(_arena, sample, block);
 
     /// <summary>Replaces the samples (same count), e.g. after dynamic re-masking.</summary>
     public void LoadSamples(IReadOnlyList<EncodedSample> samples)
@@ -178,24 +191,21 @@ public sealed class Trainer
     private ForwardResult Forward(int b)
     {
         var batch = _batches[b];
-        var arena = _arena.AsSpan(0, batch.Count * Model.Activations.Length);
-        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, arena);
-        return Model.Loss<float>(batch, arena);
+        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, _arena);
+        return Model.Loss<float>(batch, _arena);
     }
 
     private ForwardResult ForwardBackward(int b)
     {
         var batch = _batches[b];
-        int stride = Model.Activations.Length;
         if (_threads > 1 && batch.Count > 1)
         {
             return ForwardBackwardInParallel(batch);
         }
 
-        var arena = _arena.AsSpan(0, batch.Count * stride);
-        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, arena);
-        var result = Model.Loss<float>(batch, arena);
-        Model.BackwardSamples<float>(Parameters, batch, 0, batch.Count, arena, Gradients, _scratch);
+        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, _arena);
+        var result = Model.Loss<float>(batch, _arena);
+        Model.BackwardSamples<float>(Parameters, batch, 0, batch.Count, _arena, Gradients, _scratch);
         return result;
     }
 
@@ -204,7 +214,7 @@ public sealed class Trainer
         _parallelBatch = batch;
         _parallelParts = Math.Min(_threads, batch.Count);
         _runner!.Run(_parallelParts, _forwardPart);
-        var result = Model.Loss<float>(batch, _arena.AsSpan(0, batch.Count * Model.Activations.Length));
+        var result = Model.Loss<float>(batch, _arena);
         _runner.Run(_parallelParts, _backwardPart);
         for (int part = 0; part < _parallelParts; part++)
         {
@@ -225,17 +235,15 @@ public sealed class Trainer
     private void ForwardPart(int part)
     {
         var (first, count) = Range(part);
-        int stride = Model.Activations.Length;
-        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(first * stride, count * stride));
+        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena);
     }
 
     private void BackwardPart(int part)
     {
         var (first, count) = Range(part);
-        int stride = Model.Activations.Length;
         var gradients = _threadGradients[part];
         Array.Clear(gradients);
-        Model.BackwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena.AsSpan(first * stride, count * stride), gradients, _threadScratch[part]);
+        Model.BackwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena, gradients, _threadScratch[part]);
     }
 
     private struct Totals

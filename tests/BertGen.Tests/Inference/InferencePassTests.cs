@@ -7,7 +7,7 @@ namespace BertGen.Tests.Inference;
 
 /// <summary>
 /// The inference pass (each layer written over the one before, for predicting) against the training forward pass: the
-/// same numbers, bit for bit, in a smaller block.
+/// same numbers, bit for bit, in a smaller arena.
 /// </summary>
 public sealed class InferencePassTests
 {
@@ -82,15 +82,17 @@ public sealed class InferencePassTests
         var split = new PackedWeights<float>(weights) { Threads = 3, WorkPerThread = 1 };
         for (int s = 0; s < batch.Count; s++)
         {
-            var alone = new float[model.Outputs.Length];
+            // Sample s alone, in its place in an arena of the whole batch.
+            var alone = new float[batch.Count * model.Outputs.Length];
             model.InferSamples<float>(weights, batch, s, 1, alone);
-            var parts = new float[model.Outputs.Length];
+            var parts = new float[alone.Length];
             using (split.Use())
             {
                 model.InferSamples<float>(weights, batch, s, 1, parts);
             }
 
             Assert.True(alone.AsSpan().SequenceEqual(parts), $"sample {s}");
+            Assert.Contains(alone, v => v != 0);
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => split.Threads = 0);
@@ -118,8 +120,8 @@ public sealed class InferencePassTests
             Assert.Equal(trained.Shape, output.Shape);
             for (int s = 0; s < batch.Count; s++)
             {
-                var expected = trained.Of<T>(arena.AsSpan(s * model.Activations.Length, model.Activations.Length)).ToArray();
-                var actual = output.Of<T>(work.AsSpan(s * model.Outputs.Length, model.Outputs.Length)).ToArray();
+                var expected = trained.Of<T>(arena, batch.Count, s).ToArray();
+                var actual = output.Of<T>(work, batch.Count, s).ToArray();
                 Assert.True(expected.SequenceEqual(actual), $"{typeof(T).Name} {output.Name} of sample {s} differs");
             }
         }

@@ -178,9 +178,9 @@ public sealed class PyTorchCrossCheckTests(ITestOutputHelper output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var tensor = model.Activations[name];
-        int stride = model.Activations.Length;
+        int capacity = model.Activations.Capacity(arena.Length);
         return Enumerable.Range(0, batch.Count)
-            .SelectMany(s => tensor.Of<T>(arena.AsSpan(s * stride, stride)).ToArray())
+            .SelectMany(s => tensor.Of<T>(arena, capacity, s).ToArray())
             .Select(double.CreateTruncating)
             .ToArray();
     }

@@ -2,16 +2,15 @@ using System.Numerics;
 
 namespace BertGen.Tests.Support;
 
-/// <summary>Whole-batch forward and backward passes through a model's per-sample kernels.</summary>
+/// <summary>Whole-batch forward and backward passes through a model's kernels.</summary>
 internal static class Passes
 {
     /// <summary>Runs every sample's forward pass and the loss; returns the loss and leaves the activations in the arena.</summary>
     public static ForwardResult Forward<T>(IBertModel model, ReadOnlySpan<T> parameters, Batch batch, T[] arena)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int stride = model.Activations.Length;
-        model.ForwardSamples(parameters, batch, 0, batch.Count, arena.AsSpan(0, batch.Count * stride));
-        return model.Loss<T>(batch, arena.AsSpan(0, batch.Count * stride));
+        model.ForwardSamples(parameters, batch, 0, batch.Count, arena);
+        return model.Loss<T>(batch, arena);
     }
 
     /// <summary>The gradient of the batch's loss with respect to every parameter.</summary>
