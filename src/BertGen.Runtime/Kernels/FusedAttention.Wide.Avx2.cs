@@ -157,9 +157,7 @@ public static partial class FusedAttention
             Transpose8(ref Unsafe.Add(ref from, 136), ref Unsafe.Add(ref to, 136));
         }
 
-        /// <summary>
-        /// An 8x8 block of a tile with rows of 16: pairs interleaved, then quadruples, then the 128-bit halves exchanged.
-        /// </summary>
+        /// <summary>An 8x8 block of a tile with rows of 16, transposed in registers (<see cref="Gemm.Transpose8"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Transpose8(ref float from, ref float to)
         {
@@ -171,32 +169,15 @@ public static partial class FusedAttention
             var r5 = Vector256.LoadUnsafe(ref from, 80);
             var r6 = Vector256.LoadUnsafe(ref from, 96);
             var r7 = Vector256.LoadUnsafe(ref from, 112);
-            var t0 = Avx.UnpackLow(r0, r1);
-            var t1 = Avx.UnpackHigh(r0, r1);
-            var t2 = Avx.UnpackLow(r2, r3);
-            var t3 = Avx.UnpackHigh(r2, r3);
-            var t4 = Avx.UnpackLow(r4, r5);
-            var t5 = Avx.UnpackHigh(r4, r5);
-            var t6 = Avx.UnpackLow(r6, r7);
-            var t7 = Avx.UnpackHigh(r6, r7);
-
-            // u(m) of rows 0-3 and u(4 + m) of rows 4-7: column m of the four rows in the low half, column 4 + m in the high.
-            var u0 = Avx.Shuffle(t0, t2, 0x44);
-            var u1 = Avx.Shuffle(t0, t2, 0xEE);
-            var u2 = Avx.Shuffle(t1, t3, 0x44);
-            var u3 = Avx.Shuffle(t1, t3, 0xEE);
-            var u4 = Avx.Shuffle(t4, t6, 0x44);
-            var u5 = Avx.Shuffle(t4, t6, 0xEE);
-            var u6 = Avx.Shuffle(t5, t7, 0x44);
-            var u7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref to);
-            Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref to, 16);
-            Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref to, 32);
-            Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref to, 48);
-            Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref to, 64);
-            Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref to, 80);
-            Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref to, 96);
-            Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref to, 112);
+            Gemm.Transpose8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            r0.StoreUnsafe(ref to);
+            r1.StoreUnsafe(ref to, 16);
+            r2.StoreUnsafe(ref to, 32);
+            r3.StoreUnsafe(ref to, 48);
+            r4.StoreUnsafe(ref to, 64);
+            r5.StoreUnsafe(ref to, 80);
+            r6.StoreUnsafe(ref to, 96);
+            r7.StoreUnsafe(ref to, 112);
         }
     }
 }

@@ -214,9 +214,9 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>Transposes the 8x8 block whose rows are r0 to r7, in place.</summary>
+    /// <summary>Transposes the 8x8 block whose rows are r0 to r7, in place (also the wide attention kernel's AVX2 tiles).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(
+    internal static void Transpose8(
         ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
         ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
     {
