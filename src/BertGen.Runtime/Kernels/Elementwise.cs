@@ -68,20 +68,32 @@ public static class Elementwise
         }
     }
 
-    /// <summary>y = gelu(x) for every sample's tensor.</summary>
+    /// <summary>y = gelu(x) for every sample's tensor: in one pass where both views are contiguous, as an arena's are.</summary>
     public static void GeluForward<T>(ReadOnlyRows<T> x, Rows<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsContiguous && y.IsContiguous)
+        {
+            GeluForward(x.Values, y.Values);
+            return;
+        }
+
         for (int s = 0; s < x.Count; s++)
         {
             GeluForward(x.Sample(s), y.Sample(s));
         }
     }
 
-    /// <summary>dx = dy * gelu'(x) for every sample's tensor.</summary>
+    /// <summary>dx = dy * gelu'(x) for every sample's tensor: in one pass where the views are contiguous.</summary>
     public static void GeluBackward<T>(ReadOnlyRows<T> dy, ReadOnlyRows<T> x, Rows<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (dy.IsContiguous && x.IsContiguous && dx.IsContiguous)
+        {
+            GeluBackward(dy.Values, x.Values, dx.Values);
+            return;
+        }
+
         for (int s = 0; s < x.Count; s++)
         {
             GeluBackward(dy.Sample(s), x.Sample(s), dx.Sample(s));

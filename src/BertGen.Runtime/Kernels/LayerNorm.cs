@@ -23,23 +23,41 @@ public interface IRowWidth
 /// </summary>
 public static class LayerNorm
 {
-    /// <summary>y = LayerNorm(x) per row of every sample. x, y: [rows, Width]; mean, rstd: [rows].</summary>
+    /// <summary>
+    /// y = LayerNorm(x) per row of every sample. x, y: [rows, Width]; mean, rstd: [rows]. The rows are independent, so
+    /// where the views are contiguous (an arena's are) they run as one pass over every sample's rows.
+    /// </summary>
     public static void Forward<T, TWidth>(ReadOnlyRows<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Rows<T> y, Rows<T> mean, Rows<T> rstd, double eps)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IRowWidth
     {
+        if (x.IsContiguous && y.IsContiguous && mean.IsContiguous && rstd.IsContiguous)
+        {
+            ForwardRows<T, TWidth, Alone>(x.Values, default, gamma, beta, y.Values, mean.Values, rstd.Values, x.Count * x.RowsPerSample, eps);
+            return;
+        }
+
         for (int s = 0; s < x.Count; s++)
         {
             ForwardRows<T, TWidth, Alone>(x.Sample(s), default, gamma, beta, y.Sample(s), mean.Sample(s), rstd.Sample(s), x.RowsPerSample, eps);
         }
     }
 
-    /// <summary>Add &amp; Norm: y = LayerNorm(x + residual) per row of every sample. x, residual, y: [rows, Width]; mean, rstd: [rows].</summary>
+    /// <summary>
+    /// Add &amp; Norm: y = LayerNorm(x + residual) per row of every sample. x, residual, y: [rows, Width]; mean, rstd:
+    /// [rows]. As <see cref="Forward{T, TWidth}"/>, one pass where the views are contiguous.
+    /// </summary>
     public static void AddNormForward<T, TWidth>(
         ReadOnlyRows<T> x, ReadOnlyRows<T> residual, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Rows<T> y, Rows<T> mean, Rows<T> rstd, double eps)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IRowWidth
     {
+        if (x.IsContiguous && residual.IsContiguous && y.IsContiguous && mean.IsContiguous && rstd.IsContiguous)
+        {
+            ForwardRows<T, TWidth, Added>(x.Values, residual.Values, gamma, beta, y.Values, mean.Values, rstd.Values, x.Count * x.RowsPerSample, eps);
+            return;
+        }
+
         for (int s = 0; s < x.Count; s++)
         {
             ForwardRows<T, TWidth, Added>(x.Sample(s), residual.Sample(s), gamma, beta, y.Sample(s), mean.Sample(s), rstd.Sample(s), x.RowsPerSample, eps);
@@ -78,7 +96,7 @@ public static class LayerNorm
         }
     }
 
-    /// <summary>The rows of one sample.</summary>
+    /// <summary>The rows of one sample, or of every sample of contiguous views.</summary>
     private static void ForwardRows<T, TWidth, TInput>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> residual, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> mean, Span<T> rstd, int rows, double epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
