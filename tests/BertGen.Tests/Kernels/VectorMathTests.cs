@@ -131,4 +131,25 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void Exp_and_erf_keep_a_nan_and_clamp_the_infinities_in_optimised_code()
+    {
+        // Their clamps are one vminps or vmaxps with the constant first, which returns a NaN operand as the IEEE Min and
+        // Max do; compiled fully optimised here, as the kernels run.
+        var (exp8, exp16, erf8, erf16, expD) = Clamped(float.NaN, double.NaN);
+        Assert.True(float.IsNaN(exp8) && float.IsNaN(exp16) && float.IsNaN(erf8) && float.IsNaN(erf16) && double.IsNaN(expD));
+        (exp8, exp16, erf8, erf16, expD) = Clamped(float.NegativeInfinity, double.NegativeInfinity);
+        Assert.Equal((0f, 0f, -1f, -1f, 0d), (exp8, exp16, MathF.Round(erf8, 5), MathF.Round(erf16, 5), expD));
+        (exp8, exp16, erf8, erf16, expD) = Clamped(float.PositiveInfinity, double.PositiveInfinity);
+        Assert.True(exp8 > 1e38f && exp16 == exp8 && MathF.Round(erf8, 5) == 1f && erf16 == erf8 && expD > 1e307);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static (float Exp8, float Exp16, float Erf8, float Erf16, double ExpD) Clamped(float x, double d) => (
+        VectorMath.ExpFloat(Vector256.Create(x)).ToScalar(),
+        VectorMath.ExpFloat(Vector512.Create(x)).ToScalar(),
+        VectorMath.ErfFloat(Vector256.Create(x)).ToScalar(),
+        VectorMath.ErfFloat(Vector512.Create(x)).ToScalar(),
+        VectorMath.ExpDouble(Vector256.Create(d)).ToScalar());
 }
