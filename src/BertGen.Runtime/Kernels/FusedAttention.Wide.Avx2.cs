@@ -108,10 +108,10 @@ public static partial class FusedAttention
                         var t2 = Avx.UnpackLow(r2, r3);
                         var t3 = Avx.UnpackHigh(r2, r3);
                         float* at = o + (half * stride) + g;
-                        Rows(Avx.Shuffle(t0, t2, 0x44), at, half, maxLen, stride, count);
-                        Rows(Avx.Shuffle(t0, t2, 0xEE), at + stride, half + 1, maxLen, stride, count);
-                        Rows(Avx.Shuffle(t1, t3, 0x44), at + (2 * stride), half + 2, maxLen, stride, count);
-                        Rows(Avx.Shuffle(t1, t3, 0xEE), at + (3 * stride), half + 3, maxLen, stride, count);
+                        StoreRowPair(Avx.Shuffle(t0, t2, 0x44), at, half, maxLen, stride, count);
+                        StoreRowPair(Avx.Shuffle(t0, t2, 0xEE), at + stride, half + 1, maxLen, stride, count);
+                        StoreRowPair(Avx.Shuffle(t1, t3, 0x44), at + (2 * stride), half + 2, maxLen, stride, count);
+                        StoreRowPair(Avx.Shuffle(t1, t3, 0xEE), at + (3 * stride), half + 3, maxLen, stride, count);
                     }
                 }
             }
@@ -119,22 +119,22 @@ public static partial class FusedAttention
 
         /// <summary>The low block of <paramref name="four"/> to output row <paramref name="row"/> at <paramref name="to"/>, the high block to row + 4, each if the row exists.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void Rows(Vector256<float> four, float* to, int row, int maxLen, int stride, int count)
+        private static unsafe void StoreRowPair(Vector256<float> four, float* to, int row, int maxLen, int stride, int count)
         {
             if (row < maxLen)
             {
-                Four(four.GetLower(), to, count);
+                StoreFour(four.GetLower(), to, count);
             }
 
             if (row + 4 < maxLen)
             {
-                Four(four.GetUpper(), to + (4 * stride), count);
+                StoreFour(four.GetUpper(), to + (4 * stride), count);
             }
         }
 
         /// <summary>The first <paramref name="count"/> of four values, value by value when fewer than four (not under a mask: see VectorMath.StoreMasked).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void Four(Vector128<float> four, float* to, int count)
+        private static unsafe void StoreFour(Vector128<float> four, float* to, int count)
         {
             if (count == 4)
             {

@@ -13,7 +13,8 @@ namespace BertGen.Kernels;
 /// Every sum is taken in the order of the row kernel (two eight-lane halves, then the same tree of additions), so both
 /// give the same bits: a machine without AVX-512 trains to the same numbers. Where AVX2 is native and AVX-512 is not,
 /// the kernel runs too, its 512-bit arithmetic as two 256-bit halves and its moves those of FusedAttention.Wide.Avx2.cs
-/// (measured on such a machine: 8-10% faster than the row kernel, the seed step 157-163 µs before and 143-147 after).
+/// (measured on an AMD EPYC without AVX-512: 8-10% faster than the row kernel as first ported, about twice as fast once
+/// its stores no longer went through AVX's masked store; bench/RESULTS.md, the sixth round).
 /// With neither, it moves values element by element, and only its test takes it there.
 /// </summary>
 public static partial class FusedAttention
