@@ -21,7 +21,7 @@ public interface IRowWidth
 /// with mean and rstd = 1 / sqrt(variance + eps) saved per row for the backward pass, which recomputes x-hat from them.
 /// A row is whole vectors and a masked last one; the masked lanes load as 0 and are never stored.
 /// </summary>
-public static class LayerNorm
+public static partial class LayerNorm
 {
     /// <summary>
     /// y = LayerNorm(x) per row of every sample. x, y: [rows, Width]; mean, rstd: [rows]. The rows are independent, so
@@ -96,8 +96,27 @@ public static class LayerNorm
         }
     }
 
-    /// <summary>The rows of one sample, or of every sample of contiguous views.</summary>
+    /// <summary>
+    /// The rows of one sample, or of every sample of contiguous views: eight at a time where <see cref="NarrowFits{T, TWidth}"/>,
+    /// otherwise one by one (the same bits either way).
+    /// </summary>
     private static void ForwardRows<T, TWidth, TInput>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> residual, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> mean, Span<T> rstd, int rows, double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IRowWidth
+        where TInput : struct, IInput
+    {
+        if (NarrowFits<T, TWidth>())
+        {
+            ForwardNarrow<TWidth, TInput>(Floats(x), Floats(residual), Floats(gamma), Floats(beta), Floats(y), Floats(mean), Floats(rstd), rows, (float)epsilon);
+            return;
+        }
+
+        ForwardEachRow<T, TWidth, TInput>(x, residual, gamma, beta, y, mean, rstd, rows, epsilon);
+    }
+
+    /// <summary><see cref="ForwardRows{T, TWidth, TInput}"/> a row at a time, for any width and either precision.</summary>
+    internal static void ForwardEachRow<T, TWidth, TInput>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> residual, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> mean, Span<T> rstd, int rows, double epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IRowWidth
@@ -274,7 +293,7 @@ public static class LayerNorm
     }
 
     /// <summary>What the norm reads: x, or x + residual; known when the kernel is compiled.</summary>
-    private interface IInput
+    internal interface IInput
     {
         static abstract bool Residual { get; }
 
@@ -286,7 +305,7 @@ public static class LayerNorm
     }
 
     /// <summary>x.</summary>
-    private readonly struct Alone : IInput
+    internal readonly struct Alone : IInput
     {
         public static bool Residual => false;
 
@@ -302,7 +321,7 @@ public static class LayerNorm
     }
 
     /// <summary>x + residual.</summary>
-    private readonly struct Added : IInput
+    internal readonly struct Added : IInput
     {
         public static bool Residual => true;
 

@@ -297,9 +297,9 @@ public static class VectorMath
     public static unsafe void StoreMasked<T>(Vector256<T> v, ref T destination, Vector256<T> mask)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        fixed (T* p = &destination)
+        if (Avx512F.VL.IsSupported)
         {
-            if (Avx512F.VL.IsSupported)
+            fixed (T* p = &destination)
             {
                 if (typeof(T) == typeof(float))
                 {
@@ -310,21 +310,22 @@ public static class VectorMath
                     Avx512F.VL.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
                 }
             }
-            else if (Avx.IsSupported)
+        }
+        else if (Avx.IsSupported)
+        {
+            // AVX's masked store is microcoded on AMD (on an AMD EPYC without AVX-512 it made the stores of a row of
+            // 7 or 14 values the hottest code of the seed step), so the prefix goes out as plain stores of 16, 8 and
+            // 4 bytes instead, through the reference itself: a pointer would need the destination pinned, and the JIT
+            // keeps a pinned reference in a stack slot, storing, reloading and clearing it around every store.
+            StorePrefix(ref Unsafe.As<T, byte>(ref destination), v.AsByte(), BitOperations.PopCount(mask.ExtractMostSignificantBits()) * sizeof(T));
+        }
+        else
+        {
+            for (int i = 0; i < Vector256<T>.Count; i++)
             {
-                // AVX's masked store is microcoded on AMD (on an AMD EPYC without AVX-512 it made the stores of a row of
-                // 7 or 14 values the hottest code of the seed step), so the prefix goes out as plain stores of 16, 8 and
-                // 4 bytes instead.
-                StorePrefix((byte*)p, v.AsByte(), BitOperations.PopCount(mask.ExtractMostSignificantBits()) * sizeof(T));
-            }
-            else
-            {
-                for (int i = 0; i < Vector256<T>.Count; i++)
+                if (mask[i] != T.Zero)
                 {
-                    if (mask[i] != T.Zero)
-                    {
-                        p[i] = v[i];
-                    }
+                    Unsafe.Add(ref destination, i) = v[i];
                 }
             }
         }
@@ -332,34 +333,34 @@ public static class VectorMath
 
     /// <summary>The first <paramref name="bytes"/> (a multiple of 4, at most 32) bytes of <paramref name="v"/>, as plain stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StorePrefix(byte* p, Vector256<byte> v, int bytes)
+    private static void StorePrefix(ref byte p, Vector256<byte> v, int bytes)
     {
         var part = v.GetLower();
         if (bytes >= 16)
         {
-            part.Store(p);
+            part.StoreUnsafe(ref p);
             if (bytes == 32)
             {
-                v.GetUpper().Store(p + 16);
+                v.GetUpper().StoreUnsafe(ref p, 16);
                 return;
             }
 
-            p += 16;
+            p = ref Unsafe.Add(ref p, 16);
             bytes -= 16;
             part = v.GetUpper();
         }
 
         if (bytes >= 8)
         {
-            *(ulong*)p = part.AsUInt64().ToScalar();
-            p += 8;
+            Unsafe.WriteUnaligned(ref p, part.AsUInt64().ToScalar());
+            p = ref Unsafe.Add(ref p, 8);
             bytes -= 8;
             part = Vector128.CreateScalar(part.AsUInt64().GetElement(1)).AsByte();
         }
 
         if (bytes >= 4)
         {
-            *(uint*)p = part.AsUInt32().ToScalar();
+            Unsafe.WriteUnaligned(ref p, part.AsUInt32().ToScalar());
         }
     }
 
