@@ -298,15 +298,27 @@ public static class Elementwise
             acc.StoreUnsafe(ref sr, (nuint)j);
         }
 
-        for (; j < n; j++)
+        if (j < n)
         {
-            T acc = sums[j];
-            for (int r = 0; r < rows; r++)
+            // The last columns as one masked vector: each lane is the same sum in the same order as a column summed on
+            // its own, but one chain of additions instead of one per column (a bias of seven outputs was seven chains
+            // of a batch's rows, one after another). A row's vector is a plain load, masked, where it lies inside m,
+            // and a masked load at the end.
+            var mask = VectorMath.LaneMask<T>(n - j);
+            var acc = VectorMath.LoadMasked(ref Unsafe.Add(ref sr, j), mask);
+            int plain = m.Length - j - vc < 0 ? 0 : Math.Min(rows, ((m.Length - j - vc) / stride) + 1);
+            int r = 0;
+            for (; r < plain; r++)
             {
-                acc += m[(r * stride) + j];
+                acc += Vector256.LoadUnsafe(ref mr, (nuint)((r * stride) + j)) & mask;
             }
 
-            sums[j] = acc;
+            for (; r < rows; r++)
+            {
+                acc += VectorMath.LoadMasked(ref Unsafe.Add(ref mr, (r * stride) + j), mask);
+            }
+
+            VectorMath.StoreMasked(acc, ref Unsafe.Add(ref sr, j), mask);
         }
     }
 
