@@ -306,7 +306,7 @@ public static class Elementwise
             // and a masked load at the end.
             var mask = VectorMath.LaneMask<T>(n - j);
             var acc = VectorMath.LoadMasked(ref Unsafe.Add(ref sr, j), mask);
-            int plain = m.Length - j - vc < 0 ? 0 : Math.Min(rows, ((m.Length - j - vc) / stride) + 1);
+            int plain = VectorMath.RowsWithWholeVector<T>(m.Length, j, stride, rows);
             int r = 0;
             for (; r < plain; r++)
             {

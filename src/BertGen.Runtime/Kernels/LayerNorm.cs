@@ -226,8 +226,12 @@ public static partial class LayerNorm
         var gammaTail = full < width ? VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail) : default;
         var dGammaTail = Vector256<T>.Zero;
         var dBetaTail = Vector256<T>.Zero;
+
+        // Rows whose masked last vector lies whole inside the rows (all but the last): read as plain loads, masked.
+        int inside = full == width ? rows : VectorMath.RowsWithWholeVector<T>(rows * width, full, width, rows);
         for (int row = 0; row < rows; row++)
         {
+            bool whole = row < inside;
             ref T dyr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), row * width);
             ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), row * width);
             ref T rr = ref Unsafe.Add(ref MemoryMarshal.GetReference(residual), row * width);
@@ -249,8 +253,8 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                var xhat = (TInput.LoadMasked(ref xr, ref rr, full, tail) - vm) * vrs;
-                var d = VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail);
+                var xhat = (Tail<T, TInput>(ref xr, ref rr, full, tail, whole) - vm) * vrs;
+                var d = Tail<T, Alone>(ref dyr, ref dyr, full, tail, whole);
                 var dn = d * gammaTail;
                 sumD += dn;
                 sumDX = VectorMath.Fma(dn, xhat, sumDX);
@@ -275,8 +279,8 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                var xhat = (TInput.LoadMasked(ref xr, ref rr, full, tail) - vm) * vrs;
-                var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
+                var xhat = (Tail<T, TInput>(ref xr, ref rr, full, tail, whole) - vm) * vrs;
+                var g = ((Tail<T, Alone>(ref dyr, ref dyr, full, tail, whole) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
                 VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail);
                 if (TInput.Residual)
                 {
@@ -291,6 +295,16 @@ public static partial class LayerNorm
             VectorMath.StoreMasked(VectorMath.LoadMasked(ref Unsafe.Add(ref db0, full), tail) + dBetaTail, ref Unsafe.Add(ref db0, full), tail);
         }
     }
+
+    /// <summary>
+    /// A row's masked last vector from <paramref name="at"/>: a plain load, masked, where the whole vector lies inside
+    /// the rows, else a masked load (whose pointer the JIT pins through a stack slot); zero past the row either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Tail<T, TInput>(ref T x, ref T residual, int at, Vector256<T> mask, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TInput : struct, IInput =>
+        whole ? TInput.Load(ref x, ref residual, (nuint)at) & mask : TInput.LoadMasked(ref x, ref residual, at, mask);
 
     /// <summary>What the norm reads: x, or x + residual; known when the kernel is compiled.</summary>
     internal interface IInput

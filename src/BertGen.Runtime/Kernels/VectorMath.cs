@@ -228,6 +228,18 @@ public static class VectorMath
     }
 
     /// <summary>
+    /// How many of <paramref name="rows"/> rows, row r's vector starting at start + r * stride, lie whole inside
+    /// <paramref name="length"/> values: those rows' vectors can be read with plain loads, and only the rest need a
+    /// masked one.
+    /// </summary>
+    internal static int RowsWithWholeVector<T>(int length, int start, int stride, int rows)
+        where T : unmanaged
+    {
+        int room = length - start - Vector256<T>.Count;
+        return room < 0 ? 0 : Math.Min(rows, (room / stride) + 1);
+    }
+
+    /// <summary>
     /// Loads the first <paramref name="count"/> (fewer than a vector's) values, the other lanes set to <paramref name="fill"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -102,6 +102,24 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
     public void Double_erf_agrees_with_reference_values_to_1e_15(double x, double erf) =>
         Assert.Equal(erf, Erf.Double(x), 1e-15);
 
+    [Theory]
+    [InlineData(7, 0, 7, 1, 0)] // one row of 7: its vector of 8 runs past the end
+    [InlineData(14, 0, 7, 2, 1)]
+    [InlineData(98, 0, 7, 14, 13)] // a seed sample's rows: all but the last
+    [InlineData(100, 0, 7, 14, 14)] // room after the last row
+    [InlineData(7, 4, 7, 1, 0)]
+    [InlineData(56, 0, 8, 7, 7)] // rows of exactly one vector
+    [InlineData(8, 1, 8, 1, 0)]
+    [InlineData(5, 0, 5, 1, 0)]
+    public void Rows_whose_vector_fits_are_counted_from_the_first(int length, int start, int stride, int rows, int expected)
+    {
+        Assert.Equal(expected, VectorMath.RowsWithWholeVector<float>(length, start, stride, rows));
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(r < expected, start + (r * stride) + 8 <= length);
+        }
+    }
+
     [Fact]
     public void A_masked_store_writes_its_lanes_and_no_other_memory()
     {
