@@ -58,6 +58,7 @@ public static partial class LayerNorm
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref float g0 = ref MemoryMarshal.GetReference(gamma);
         ref float b0 = ref MemoryMarshal.GetReference(beta);
+        int inside = VectorMath.RowsWithWholeVector<float>(rows * width, 0, width, rows);
         for (int row = 0; row < rows; row += 8)
         {
             int count = Math.Min(8, rows - row);
@@ -65,8 +66,18 @@ public static partial class LayerNorm
             ref float rb = ref Unsafe.Add(ref r0, row * width);
 
             // Eight rows, each zero past the width (the row kernel's masked loads), zero rows past the last; then c_i
-            // holds column i of all eight, one row per lane.
-            LoadRows<TWidth, TInput>(ref xb, ref rb, count, tail, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+            // holds column i of all eight, one row per lane. A block whose rows' vectors all lie inside the rows reads
+            // them with plain loads, masked (a masked load's pointer the JIT pins through a stack slot, every load).
+            Vector256<float> c0, c1, c2, c3, c4, c5, c6, c7;
+            if (row + 8 <= inside)
+            {
+                LoadRows<TWidth, TInput>(ref xb, ref rb, 8, true, tail, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+            }
+            else
+            {
+                LoadRows<TWidth, TInput>(ref xb, ref rb, count, false, tail, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+            }
+
             Gemm.Transpose8(ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
 
             // The row kernel's sum starts at zero, so a -0 lane comes into its reduction as +0: zero + c_i does the same.
@@ -92,27 +103,30 @@ public static partial class LayerNorm
         }
     }
 
-    /// <summary>Rows 0 to 7 of a block of rows of <typeparamref name="TWidth"/>, zero past the width and past <paramref name="count"/> rows.</summary>
+    /// <summary>
+    /// Rows 0 to 7 of a block of rows of <typeparamref name="TWidth"/>, zero past the width and past
+    /// <paramref name="count"/> rows; <paramref name="whole"/> where every row's whole vector may be read.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadRows<TWidth, TInput>(
-        ref float x, ref float residual, int count, Vector256<float> tail,
+        ref float x, ref float residual, int count, bool whole, Vector256<float> tail,
         out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3,
         out Vector256<float> r4, out Vector256<float> r5, out Vector256<float> r6, out Vector256<float> r7)
         where TWidth : struct, IRowWidth
         where TInput : struct, IInput
     {
-        r0 = LoadRow<TWidth, TInput>(ref x, ref residual, 0, count, tail);
-        r1 = LoadRow<TWidth, TInput>(ref x, ref residual, 1, count, tail);
-        r2 = LoadRow<TWidth, TInput>(ref x, ref residual, 2, count, tail);
-        r3 = LoadRow<TWidth, TInput>(ref x, ref residual, 3, count, tail);
-        r4 = LoadRow<TWidth, TInput>(ref x, ref residual, 4, count, tail);
-        r5 = LoadRow<TWidth, TInput>(ref x, ref residual, 5, count, tail);
-        r6 = LoadRow<TWidth, TInput>(ref x, ref residual, 6, count, tail);
-        r7 = LoadRow<TWidth, TInput>(ref x, ref residual, 7, count, tail);
+        r0 = LoadRow<TWidth, TInput>(ref x, ref residual, 0, count, whole, tail);
+        r1 = LoadRow<TWidth, TInput>(ref x, ref residual, 1, count, whole, tail);
+        r2 = LoadRow<TWidth, TInput>(ref x, ref residual, 2, count, whole, tail);
+        r3 = LoadRow<TWidth, TInput>(ref x, ref residual, 3, count, whole, tail);
+        r4 = LoadRow<TWidth, TInput>(ref x, ref residual, 4, count, whole, tail);
+        r5 = LoadRow<TWidth, TInput>(ref x, ref residual, 5, count, whole, tail);
+        r6 = LoadRow<TWidth, TInput>(ref x, ref residual, 6, count, whole, tail);
+        r7 = LoadRow<TWidth, TInput>(ref x, ref residual, 7, count, whole, tail);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LoadRow<TWidth, TInput>(ref float x, ref float residual, int k, int count, Vector256<float> tail)
+    private static Vector256<float> LoadRow<TWidth, TInput>(ref float x, ref float residual, int k, int count, bool whole, Vector256<float> tail)
         where TWidth : struct, IRowWidth
         where TInput : struct, IInput
     {
@@ -122,9 +136,12 @@ public static partial class LayerNorm
         }
 
         int at = k * TWidth.Width;
-        return TWidth.Width == Vector256<float>.Count
-            ? TInput.Load(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref residual, at), 0)
-            : TInput.LoadMasked(ref x, ref residual, at, tail);
+        if (TWidth.Width == Vector256<float>.Count)
+        {
+            return TInput.Load(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref residual, at), 0);
+        }
+
+        return whole ? TInput.Load(ref x, ref residual, (nuint)at) & tail : TInput.LoadMasked(ref x, ref residual, at, tail);
     }
 
     /// <summary>
