@@ -26,6 +26,9 @@ public static partial class LayerNorm
     /// <summary>
     /// <see cref="ForwardEachRow{T, TWidth, TInput}"/> in float, eight rows at a time; the bounds as that kernel checks them.
     /// </summary>
+    // Never inlined: inlined into its callers (with dynamic PGO the JIT took it into Add & Norm and the model's
+    // forward pass), the JIT ran out of its inlining budget and called its small helpers instead of inlining them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void ForwardNarrow<TWidth, TInput>(
         ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
         Span<float> mean, Span<float> rstd, int rows, float eps)
