@@ -17,7 +17,7 @@ namespace BertGen.Kernels;
 /// </summary>
 public static partial class LayerNorm
 {
-    /// <summary>Whether the eight-row kernels serve this precision and width here.</summary>
+    /// <summary>Whether the eight-row forward kernel serves this precision and width here.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool NarrowFits<T, TWidth>()
         where TWidth : struct, IRowWidth =>
