@@ -306,16 +306,10 @@ public static class Elementwise
             // and a masked load at the end.
             var mask = VectorMath.LaneMask<T>(n - j);
             var acc = VectorMath.LoadMasked(ref Unsafe.Add(ref sr, j), mask);
-            int plain = VectorMath.RowsWithWholeVector<T>(m.Length, j, stride, rows);
-            int r = 0;
-            for (; r < plain; r++)
+            int whole = VectorMath.RowsWithWholeVector<T>(m.Length, j, stride, rows);
+            for (int r = 0; r < rows; r++)
             {
-                acc += Vector256.LoadUnsafe(ref mr, (nuint)((r * stride) + j)) & mask;
-            }
-
-            for (; r < rows; r++)
-            {
-                acc += VectorMath.LoadMasked(ref Unsafe.Add(ref mr, (r * stride) + j), mask);
+                acc += VectorMath.LoadMasked(ref Unsafe.Add(ref mr, (r * stride) + j), mask, r < whole);
             }
 
             VectorMath.StoreMasked(acc, ref Unsafe.Add(ref sr, j), mask);

@@ -138,13 +138,7 @@ public static partial class LayerNorm
             return Vector256<float>.Zero;
         }
 
-        int at = k * TWidth.Width;
-        if (TWidth.Width == Vector256<float>.Count)
-        {
-            return TInput.Load(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref residual, at), 0);
-        }
-
-        return whole ? TInput.Load(ref x, ref residual, (nuint)at) & tail : TInput.LoadMasked(ref x, ref residual, at, tail);
+        return TInput.LoadMasked(ref x, ref residual, k * TWidth.Width, tail, whole);
     }
 
     /// <summary>
@@ -194,20 +188,6 @@ public static partial class LayerNorm
             r.StoreUnsafe(ref at);
         }
         else if (k < count)
-        {
-            StoreRow<TWidth>(r, ref at, tail);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TWidth>(Vector256<float> r, ref float at, Vector256<float> tail)
-        where TWidth : struct, IRowWidth
-    {
-        if (TWidth.Width == Vector256<float>.Count)
-        {
-            r.StoreUnsafe(ref at);
-        }
-        else
         {
             VectorMath.StoreMasked(r, ref at, tail);
         }

@@ -156,7 +156,7 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                sum += TInput.LoadMasked(ref xr, ref rr, full, tail);
+                sum += TInput.LoadMasked(ref xr, ref rr, full, tail, whole: false);
             }
 
             T m = Vector256.Sum(sum) * invWidth;
@@ -170,7 +170,7 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                var c = (TInput.LoadMasked(ref xr, ref rr, full, tail) - vm) & tail;
+                var c = (TInput.LoadMasked(ref xr, ref rr, full, tail, whole: false) - vm) & tail;
                 squares = VectorMath.Fma(c, c, squares);
             }
 
@@ -183,7 +183,7 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                VectorMath.StoreMasked((((TInput.LoadMasked(ref xr, ref rr, full, tail) - vm) * vrs) * gammaTail) + betaTail, ref Unsafe.Add(ref yr, full), tail);
+                VectorMath.StoreMasked((((TInput.LoadMasked(ref xr, ref rr, full, tail, whole: false) - vm) * vrs) * gammaTail) + betaTail, ref Unsafe.Add(ref yr, full), tail);
             }
 
             mean[row] = m;
@@ -253,8 +253,8 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                var xhat = (Tail<T, TInput>(ref xr, ref rr, full, tail, whole) - vm) * vrs;
-                var d = Tail<T, Alone>(ref dyr, ref dyr, full, tail, whole);
+                var xhat = (TInput.LoadMasked(ref xr, ref rr, full, tail, whole) - vm) * vrs;
+                var d = VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail, whole);
                 var dn = d * gammaTail;
                 sumD += dn;
                 sumDX = VectorMath.Fma(dn, xhat, sumDX);
@@ -279,8 +279,8 @@ public static partial class LayerNorm
 
             if (full < width)
             {
-                var xhat = (Tail<T, TInput>(ref xr, ref rr, full, tail, whole) - vm) * vrs;
-                var g = ((Tail<T, Alone>(ref dyr, ref dyr, full, tail, whole) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
+                var xhat = (TInput.LoadMasked(ref xr, ref rr, full, tail, whole) - vm) * vrs;
+                var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail, whole) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
                 VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail);
                 if (TInput.Residual)
                 {
@@ -296,16 +296,6 @@ public static partial class LayerNorm
         }
     }
 
-    /// <summary>
-    /// A row's masked last vector from <paramref name="at"/>: a plain load, masked, where the whole vector lies inside
-    /// the rows, else a masked load (whose pointer the JIT pins through a stack slot); zero past the row either way.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Tail<T, TInput>(ref T x, ref T residual, int at, Vector256<T> mask, bool whole)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TInput : struct, IInput =>
-        whole ? TInput.Load(ref x, ref residual, (nuint)at) & mask : TInput.LoadMasked(ref x, ref residual, at, mask);
-
     /// <summary>What the norm reads: x, or x + residual; known when the kernel is compiled.</summary>
     internal interface IInput
     {
@@ -314,7 +304,8 @@ public static partial class LayerNorm
         static abstract Vector256<T> Load<T>(ref T x, ref T residual, nuint at)
             where T : unmanaged, IFloatingPointIeee754<T>;
 
-        static abstract Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask)
+        /// <summary>The lanes of <paramref name="mask"/> from <paramref name="at"/>, zero in the others (see VectorMath.LoadMasked).</summary>
+        static abstract Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask, bool whole)
             where T : unmanaged, IFloatingPointIeee754<T>;
     }
 
@@ -329,9 +320,9 @@ public static partial class LayerNorm
             Vector256.LoadUnsafe(ref x, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask)
+        public static Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask, bool whole)
             where T : unmanaged, IFloatingPointIeee754<T> =>
-            VectorMath.LoadMasked(ref Unsafe.Add(ref x, at), mask);
+            VectorMath.LoadMasked(ref Unsafe.Add(ref x, at), mask, whole);
     }
 
     /// <summary>x + residual.</summary>
@@ -345,8 +336,8 @@ public static partial class LayerNorm
             Vector256.LoadUnsafe(ref x, at) + Vector256.LoadUnsafe(ref residual, at);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask)
+        public static Vector256<T> LoadMasked<T>(ref T x, ref T residual, int at, Vector256<T> mask, bool whole)
             where T : unmanaged, IFloatingPointIeee754<T> =>
-            VectorMath.LoadMasked(ref Unsafe.Add(ref x, at), mask) + VectorMath.LoadMasked(ref Unsafe.Add(ref residual, at), mask);
+            VectorMath.LoadMasked(ref Unsafe.Add(ref x, at), mask, whole) + VectorMath.LoadMasked(ref Unsafe.Add(ref residual, at), mask, whole);
     }
 }

@@ -275,6 +275,17 @@ public static class VectorMath
     }
 
     /// <summary>
+    /// <see cref="LoadMasked{T}(ref T, Vector256{T})"/>, or, where the caller knows that the whole vector from
+    /// <paramref name="source"/> lies inside its memory (<paramref name="whole"/>; see <see cref="RowsWithWholeVector{T}"/>),
+    /// a plain load, masked: the same lanes, without the masked load's pointer, which the JIT pins through a stack slot
+    /// around every load.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LoadMasked<T>(ref T source, Vector256<T> mask, bool whole)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        whole ? Vector256.LoadUnsafe(ref source) & mask : LoadMasked(ref source, mask);
+
+    /// <summary>
     /// Reads the lanes that <paramref name="mask"/> selects from <paramref name="source"/> onwards, 0 in the others,
     /// without touching the memory of the others.
     /// </summary>
