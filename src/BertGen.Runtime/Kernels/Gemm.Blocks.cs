@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -368,6 +369,7 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
+        Debug.Assert(ldb == Vector256<T>.Count, "A panel one vector wide is that vector, row after row.");
         for (int m = 0; m < rows; m += 7, ra = ref Unsafe.Add(ref ra, 7), rc = ref Unsafe.Add(ref rc, 7))
         {
             int valid = rows - m;
@@ -379,23 +381,67 @@ public static partial class Gemm
             var c4 = Vector256<T>.Zero;
             var c5 = Vector256<T>.Zero;
             var c6 = Vector256<T>.Zero;
-            ref T a = ref Unsafe.Add(ref ar, ra);
-            ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
-            ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
-            ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
-            ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
-            ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
-            ref T a6 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 6));
-            for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+            // A panel one vector wide is that vector row after row (ldb is the vector's count), so b moves by a
+            // constant. Where the block's rows of A are evenly spaced (every block but a last partial one, unless the
+            // rows come in groups with gaps), they are addressed from one to three moving references rather than
+            // seven, which leaves the loop registers for all its values; the same sums in the same order either way.
+            nint s = Unsafe.Add(ref ra, 1) - ra;
+            ref T bEnd = ref Unsafe.Add(ref panel, (nint)k * Vector256<T>.Count);
+            if (s == 1 && valid >= 7 && EvenlySpaced7(ref ra, 1))
             {
-                var bk = Vector256.LoadUnsafe(ref b);
-                c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
-                c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
-                c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
-                c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a3, at)), bk, c3);
-                c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a4, at)), bk, c4);
-                c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
-                c6 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a6, at)), bk, c6);
+                // A's rows are adjacent (A is transposed: a weight gradient's dy): the block's values at one k are one run.
+                ref T p = ref Unsafe.Add(ref ar, ra);
+                nint step = ak;
+                for (; Unsafe.IsAddressLessThan(ref b, ref bEnd); p = ref Unsafe.Add(ref p, step), b = ref Unsafe.Add(ref b, Vector256<T>.Count))
+                {
+                    var bk = Vector256.LoadUnsafe(ref b);
+                    c0 = VectorMath.Fma(Vector256.Create(p), bk, c0);
+                    c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 1)), bk, c1);
+                    c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 2)), bk, c2);
+                    c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 3)), bk, c3);
+                    c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 4)), bk, c4);
+                    c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 5)), bk, c5);
+                    c6 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, 6)), bk, c6);
+                }
+            }
+            else if (ak == 1 && valid >= 7 && EvenlySpaced7(ref ra, s))
+            {
+                // A's rows are s apart and each row's k values adjacent: three references, a row and its next two.
+                ref T p = ref Unsafe.Add(ref ar, ra);
+                ref T q = ref Unsafe.Add(ref p, 3 * s);
+                ref T r = ref Unsafe.Add(ref q, 3 * s);
+                for (; Unsafe.IsAddressLessThan(ref b, ref bEnd); p = ref Unsafe.Add(ref p, 1), q = ref Unsafe.Add(ref q, 1), r = ref Unsafe.Add(ref r, 1), b = ref Unsafe.Add(ref b, Vector256<T>.Count))
+                {
+                    var bk = Vector256.LoadUnsafe(ref b);
+                    c0 = VectorMath.Fma(Vector256.Create(p), bk, c0);
+                    c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, s)), bk, c1);
+                    c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref p, s * 2)), bk, c2);
+                    c3 = VectorMath.Fma(Vector256.Create(q), bk, c3);
+                    c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref q, s)), bk, c4);
+                    c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref q, s * 2)), bk, c5);
+                    c6 = VectorMath.Fma(Vector256.Create(r), bk, c6);
+                }
+            }
+            else
+            {
+                ref T a = ref Unsafe.Add(ref ar, ra);
+                ref T a1 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 1));
+                ref T a2 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 2));
+                ref T a3 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 3));
+                ref T a4 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 4));
+                ref T a5 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 5));
+                ref T a6 = ref Unsafe.Add(ref ar, Unsafe.Add(ref ra, 6));
+                for (nint at = 0, end = (nint)k * ak; at != end; at += ak, b = ref Unsafe.Add(ref b, ldb))
+                {
+                    var bk = Vector256.LoadUnsafe(ref b);
+                    c0 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a, at)), bk, c0);
+                    c1 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a1, at)), bk, c1);
+                    c2 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a2, at)), bk, c2);
+                    c3 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a3, at)), bk, c3);
+                    c4 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a4, at)), bk, c4);
+                    c5 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a5, at)), bk, c5);
+                    c6 = VectorMath.Fma(Vector256.Create(Unsafe.Add(ref a6, at)), bk, c6);
+                }
             }
 
             output.Store<TMode>(rc, j, c0);
@@ -430,6 +476,13 @@ public static partial class Gemm
             }
         }
     }
+
+    // Whether the seven row offsets from ra on are each the one before plus s.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool EvenlySpaced7(ref nint ra, nint s) =>
+        Unsafe.Add(ref ra, 1) - ra == s && Unsafe.Add(ref ra, 2) - Unsafe.Add(ref ra, 1) == s && Unsafe.Add(ref ra, 3) - Unsafe.Add(ref ra, 2) == s
+        && Unsafe.Add(ref ra, 4) - Unsafe.Add(ref ra, 3) == s && Unsafe.Add(ref ra, 5) - Unsafe.Add(ref ra, 4) == s
+        && Unsafe.Add(ref ra, 6) - Unsafe.Add(ref ra, 5) == s;
 
     // Rows7x3 for sixteen vector registers: four rows at a time, 12 accumulators, three vectors of B and a broadcast.
     [MethodImpl(MethodImplOptions.NoInlining)]

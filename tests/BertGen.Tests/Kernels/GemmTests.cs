@@ -52,6 +52,22 @@ public sealed class GemmTests
     }
 
     [Theory]
+    [InlineData(7, 1, 7)]
+    [InlineData(14, 28, 7)]
+    [InlineData(13, 5, 7)]
+    [InlineData(84, 60, 7)]
+    [InlineData(20, 84, 3)]
+    [InlineData(28, 84, 8)]
+    [InlineData(21, 20, 1)]
+    public void A_row_major_transposed_or_one_row_a_call_gives_the_same_bits(int rows, int k, int n)
+    {
+        // A panel one vector wide addresses the rows of A by how they lie: one stride apart (A row-major), adjacent
+        // (A transposed), or each on its own (here a call per row). Each way is the same sums in the same order.
+        CompareRowLayouts<float>(rows, k, n);
+        CompareRowLayouts<double>(rows, k, n);
+    }
+
+    [Theory]
     [InlineData(7)]
     [InlineData(20)]
     [InlineData(42)]
@@ -113,6 +129,42 @@ public sealed class GemmTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void CompareRowLayouts<T>(int rows, int k, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new SeededRandom((ulong)((rows * 10000) + (k * 10) + n));
+        var b = Enumerable.Range(0, k * n).Select(_ => T.CreateTruncating(random.NextGaussian())).ToArray();
+        var bias = Enumerable.Range(0, n).Select(_ => T.CreateTruncating(random.NextGaussian())).ToArray();
+        var packed = new T[k * Gemm.PaddedWidth(n)];
+        Gemm.PackRows<T>(b, n, k, n, packed);
+        int lda = k + 3, ak = rows + 2, ldc = n + 1;
+        var rowMajor = new T[rows * lda];
+        var transposed = new T[k * ak];
+        for (int m = 0; m < rows; m++)
+        {
+            for (int kk = 0; kk < k; kk++)
+            {
+                rowMajor[(m * lda) + kk] = transposed[(kk * ak) + m] = T.CreateTruncating(random.NextGaussian());
+            }
+        }
+
+        var start = Enumerable.Range(0, rows * ldc).Select(_ => T.CreateTruncating(random.NextGaussian())).ToArray();
+        T alpha = T.CreateTruncating(0.5);
+        var byRows = (T[])start.Clone();
+        Gemm.Multiply<T>(rowMajor, lda, 1, packed, k, n, byRows, ldc, rows, alpha, true, bias);
+        var byColumns = (T[])start.Clone();
+        Gemm.Multiply<T>(transposed, 1, ak, packed, k, n, byColumns, ldc, rows, alpha, true, bias);
+        var oneByOne = (T[])start.Clone();
+        for (int m = 0; m < rows; m++)
+        {
+            Gemm.Multiply<T>(rowMajor.AsSpan(m * lda), lda, 1, packed, k, n, oneByOne.AsSpan(m * ldc), ldc, 1, alpha, true, bias);
+        }
+
+        Assert.Equal(oneByOne, byRows);
+        Assert.Equal(oneByOne, byColumns);
+        Assert.NotEqual(start, byRows);
     }
 
     private static void ComparePacking<T>(int n, int k)
