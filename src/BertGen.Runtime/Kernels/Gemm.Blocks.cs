@@ -15,7 +15,7 @@ public static partial class Gemm
     private static bool ThirtyTwoVectorRegisters => System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported;
 
     /// <summary>Every register block of C, panel by panel of B.</summary>
-    private static void Blocks<T, TMode>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, Output<T> output)
+    private static void Blocks<T, TMode>(ref T ar, int lda, int ak, ref T br, int k, int np, int ldc, RowGroups groups, in Output<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -114,11 +114,12 @@ public static partial class Gemm
     // The blocks repeat one pattern on purpose: each names its accumulators (c00, c01, ...) as locals, which the JIT keeps
     // in registers, and a block shape is its own set of them. Each block is its own compiled method, not inlined into
     // Multiply, so that its FMAs and stores are inlined. Offsets
-    // into A and B advance by addition; the JIT then addresses every operand as base + offset. The output comes by value,
-    // a copy of its own: through a reference, the JIT read its fields again after every store to C (which, for all it
-    // knew, could have changed them).
+    // into A and B advance by addition; the JIT then addresses every operand as base + offset. The output comes by
+    // reference: the JIT then reads its fields again after every store to C (which, for all it knew, could have changed
+    // them), a load each from the first-level cache, where a copy of its 128 bytes (vectors and references) was a
+    // microcoded block move at every call of a block, most of Blocks' and Multiply's own time.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j)
+    private static void Block6x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -183,7 +184,7 @@ public static partial class Gemm
     }
 
     /// <summary>Rows m to rows - 1 (fewer than six) of a panel starting at column j0, four rows by two vectors at a time.</summary>
-    private static void LeftoverRows<T, TMode>(ref T ar, int ak, ref T panel, int width, int k, Output<T> output, ref nint ra, ref nint rc, int m, int rows, int j0)
+    private static void LeftoverRows<T, TMode>(ref T ar, int ak, ref T panel, int width, int k, in Output<T> output, ref nint ra, ref nint rc, int m, int rows, int j0)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -199,7 +200,7 @@ public static partial class Gemm
 
     // Six rows by four vectors: 24 accumulators, for the 32 vector registers the JIT has with AVX-512.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block6x4<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j)
+    private static void Block6x4<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -302,7 +303,7 @@ public static partial class Gemm
 
     // Up to four rows: rows past the valid ones read an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block4x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int valid)
+    private static void Block4x2<T, TMode>(ref T ar, int ak, ref T b, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j, int valid)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -365,7 +366,7 @@ public static partial class Gemm
     // would cost as much as the block; 14 or 84 rows are whole blocks); rows past the valid ones of the last block read
     // an existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows7x1<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows7x1<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -486,7 +487,7 @@ public static partial class Gemm
 
     // Rows7x3 for sixteen vector registers: four rows at a time, 12 accumulators, three vectors of B and a broadcast.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows4x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows4x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
@@ -566,7 +567,7 @@ public static partial class Gemm
     // and the rows of a sample (14) or of six (84) are whole blocks. Rows past the valid ones of the last block read an
     // existing row again and are not stored.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Rows7x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, Output<T> output, ref nint ra, ref nint rc, int j, int rows)
+    private static void Rows7x3<T, TMode>(ref T ar, int ak, ref T panel, int ldb, int k, in Output<T> output, ref nint ra, ref nint rc, int j, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
