@@ -61,6 +61,7 @@ public static partial class Gemm
         private readonly Vector256<T> _tailMask;
         private readonly Vector256<T> _tailBias;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Output(ref T c, int n, T alpha, ReadOnlySpan<T> bias)
         {
             _c = ref c;
