@@ -287,32 +287,89 @@ public static class Elementwise
         _ = m[((rows - 1) * stride) + n - 1];
         ref T mr = ref MemoryMarshal.GetReference(m);
         ref T sr = ref MemoryMarshal.GetReference(sums);
-        for (; j <= n - vc; j += vc)
-        {
-            var acc = Vector256.LoadUnsafe(ref sr, (nuint)j);
-            for (int r = 0; r < rows; r++)
-            {
-                acc += Vector256.LoadUnsafe(ref mr, (nuint)((r * stride) + j));
-            }
 
-            acc.StoreUnsafe(ref sr, (nuint)j);
+        // Each column's sum is one chain of additions down the rows, so the columns of a pass over the rows are separate
+        // chains that overlap: up to four whole vectors a pass, and the last pass also the last columns as one masked
+        // vector. Each lane is the same sum in the same order as a column summed on its own.
+        int vectors = n / vc;
+        for (; vectors > 4; vectors -= 4, j += 4 * vc)
+        {
+            SumColumns(ref Unsafe.Add(ref mr, j), stride, rows, ref Unsafe.Add(ref sr, j), 4, 0, 0);
         }
 
-        if (j < n)
+        SumColumns(ref Unsafe.Add(ref mr, j), stride, rows, ref Unsafe.Add(ref sr, j), vectors, n - j - (vectors * vc), m.Length - j);
+    }
+
+    /// <summary>
+    /// One pass of <see cref="AddColumnSums{T}"/> over the rows from <paramref name="m"/> on: <paramref name="vectors"/>
+    /// (up to four) whole vectors of columns, then <paramref name="tail"/> columns under a mask, read with a plain load,
+    /// masked, wherever the whole vector lies inside the <paramref name="length"/> values from m on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumColumns<T>(ref T m, int stride, int rows, ref T sums, int vectors, int tail, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int vc = Vector256<T>.Count, at = vectors * vc;
+        var zero = Vector256<T>.Zero;
+        var a0 = vectors > 0 ? Vector256.LoadUnsafe(ref sums) : zero;
+        var a1 = vectors > 1 ? Vector256.LoadUnsafe(ref sums, (nuint)vc) : zero;
+        var a2 = vectors > 2 ? Vector256.LoadUnsafe(ref sums, (nuint)(2 * vc)) : zero;
+        var a3 = vectors > 3 ? Vector256.LoadUnsafe(ref sums, (nuint)(3 * vc)) : zero;
+        var mask = VectorMath.LaneMask<T>(tail);
+        var t = tail > 0 ? VectorMath.LoadMasked(ref Unsafe.Add(ref sums, at), mask) : zero;
+        int whole = tail > 0 ? VectorMath.RowsWithWholeVector<T>(length, at, stride, rows) : 0;
+        for (int r = 0; r < rows; r++)
         {
-            // The last columns as one masked vector: each lane is the same sum in the same order as a column summed on
-            // its own, but one chain of additions instead of one per column (a bias of seven outputs was seven chains
-            // of a batch's rows, one after another). A row's vector is a plain load, masked, where it lies inside m,
-            // and a masked load at the end.
-            var mask = VectorMath.LaneMask<T>(n - j);
-            var acc = VectorMath.LoadMasked(ref Unsafe.Add(ref sr, j), mask);
-            int whole = VectorMath.RowsWithWholeVector<T>(m.Length, j, stride, rows);
-            for (int r = 0; r < rows; r++)
+            ref T row = ref Unsafe.Add(ref m, r * stride);
+            if (vectors > 0)
             {
-                acc += VectorMath.LoadMasked(ref Unsafe.Add(ref mr, (r * stride) + j), mask, r < whole);
+                a0 += Vector256.LoadUnsafe(ref row);
             }
 
-            VectorMath.StoreMasked(acc, ref Unsafe.Add(ref sr, j), mask);
+            if (vectors > 1)
+            {
+                a1 += Vector256.LoadUnsafe(ref row, (nuint)vc);
+            }
+
+            if (vectors > 2)
+            {
+                a2 += Vector256.LoadUnsafe(ref row, (nuint)(2 * vc));
+            }
+
+            if (vectors > 3)
+            {
+                a3 += Vector256.LoadUnsafe(ref row, (nuint)(3 * vc));
+            }
+
+            if (tail > 0)
+            {
+                t += VectorMath.LoadMasked(ref Unsafe.Add(ref row, at), mask, r < whole);
+            }
+        }
+
+        if (vectors > 0)
+        {
+            a0.StoreUnsafe(ref sums);
+        }
+
+        if (vectors > 1)
+        {
+            a1.StoreUnsafe(ref sums, (nuint)vc);
+        }
+
+        if (vectors > 2)
+        {
+            a2.StoreUnsafe(ref sums, (nuint)(2 * vc));
+        }
+
+        if (vectors > 3)
+        {
+            a3.StoreUnsafe(ref sums, (nuint)(3 * vc));
+        }
+
+        if (tail > 0)
+        {
+            VectorMath.StoreMasked(t, ref Unsafe.Add(ref sums, at), mask);
         }
     }
 

@@ -52,7 +52,9 @@ public static partial class Gemm
 
                     if (whole < n)
                     {
-                        VectorMath.LoadMasked(ref Unsafe.Add(ref row, c), mask).StoreUnsafe(ref to, (nuint)c);
+                        // A plain load, masked, where the whole vector lies inside src (every row but the last few).
+                        bool inside = (g * groups.StrideA) + (r * ld) + c + vc <= src.Length;
+                        VectorMath.LoadMasked(ref Unsafe.Add(ref row, c), mask, inside).StoreUnsafe(ref to, (nuint)c);
                         c += vc;
                     }
 

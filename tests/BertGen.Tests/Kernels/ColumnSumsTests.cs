@@ -14,7 +14,7 @@ public sealed class ColumnSumsTests
     public static TheoryData<int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int>();
-        foreach (int n in new[] { 1, 2, 3, 7, 8, 12, 14, 20, 28, 60 })
+        foreach (int n in new[] { 1, 2, 3, 7, 8, 12, 14, 20, 28, 32, 33, 40, 60, 64 })
         {
             foreach (int rows in new[] { 1, 3, 14, 84 })
             {
