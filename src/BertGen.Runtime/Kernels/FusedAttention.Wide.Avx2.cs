@@ -90,61 +90,64 @@ public static partial class FusedAttention
         /// block: of each half of 8 lanes, the mth result holds row m's four values in its low block and row 4 + m's in
         /// its high one, each written straight to its output row.
         /// </summary>
-        public static unsafe void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
+        /// <remarks>
+        /// Inlined into the wide kernel, where dk and maxLen are the shape's constants, so that the loops unroll and the
+        /// tests of which rows exist and how many of four values each holds fold away: called, its branches took 4% of a
+        /// native training step. Through references rather than a pinned pointer, which the JIT would keep in a stack slot.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
         {
-            fixed (float* o = &output)
+            for (int g = 0; g < dk; g += 4)
             {
-                for (int g = 0; g < dk; g += 4)
+                int count = Math.Min(4, dk - g);
+                for (int half = 0; half < 16; half += 8)
                 {
-                    int count = Math.Min(4, dk - g);
-                    for (int half = 0; half < 16; half += 8)
-                    {
-                        var r0 = Vector256.LoadUnsafe(ref columns, (nuint)((g * 16) + half));
-                        var r1 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 1) * 16) + half));
-                        var r2 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 2) * 16) + half));
-                        var r3 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 3) * 16) + half));
-                        var t0 = Avx.UnpackLow(r0, r1);
-                        var t1 = Avx.UnpackHigh(r0, r1);
-                        var t2 = Avx.UnpackLow(r2, r3);
-                        var t3 = Avx.UnpackHigh(r2, r3);
-                        float* at = o + (half * stride) + g;
-                        StoreRowPair(Avx.Shuffle(t0, t2, 0x44), at, half, maxLen, stride, count);
-                        StoreRowPair(Avx.Shuffle(t0, t2, 0xEE), at + stride, half + 1, maxLen, stride, count);
-                        StoreRowPair(Avx.Shuffle(t1, t3, 0x44), at + (2 * stride), half + 2, maxLen, stride, count);
-                        StoreRowPair(Avx.Shuffle(t1, t3, 0xEE), at + (3 * stride), half + 3, maxLen, stride, count);
-                    }
+                    var r0 = Vector256.LoadUnsafe(ref columns, (nuint)((g * 16) + half));
+                    var r1 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 1) * 16) + half));
+                    var r2 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 2) * 16) + half));
+                    var r3 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 3) * 16) + half));
+                    var t0 = Avx.UnpackLow(r0, r1);
+                    var t1 = Avx.UnpackHigh(r0, r1);
+                    var t2 = Avx.UnpackLow(r2, r3);
+                    var t3 = Avx.UnpackHigh(r2, r3);
+                    ref float at = ref Unsafe.Add(ref output, (half * stride) + g);
+                    StoreRowPair(Avx.Shuffle(t0, t2, 0x44), ref at, half, maxLen, stride, count);
+                    StoreRowPair(Avx.Shuffle(t0, t2, 0xEE), ref Unsafe.Add(ref at, stride), half + 1, maxLen, stride, count);
+                    StoreRowPair(Avx.Shuffle(t1, t3, 0x44), ref Unsafe.Add(ref at, 2 * stride), half + 2, maxLen, stride, count);
+                    StoreRowPair(Avx.Shuffle(t1, t3, 0xEE), ref Unsafe.Add(ref at, 3 * stride), half + 3, maxLen, stride, count);
                 }
             }
         }
 
         /// <summary>The low block of <paramref name="four"/> to output row <paramref name="row"/> at <paramref name="to"/>, the high block to row + 4, each if the row exists.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void StoreRowPair(Vector256<float> four, float* to, int row, int maxLen, int stride, int count)
+        private static void StoreRowPair(Vector256<float> four, ref float to, int row, int maxLen, int stride, int count)
         {
             if (row < maxLen)
             {
-                StoreFour(four.GetLower(), to, count);
+                StoreFour(four.GetLower(), ref to, count);
             }
 
             if (row + 4 < maxLen)
             {
-                StoreFour(four.GetUpper(), to + (4 * stride), count);
+                StoreFour(four.GetUpper(), ref Unsafe.Add(ref to, 4 * stride), count);
             }
         }
 
         /// <summary>The first <paramref name="count"/> of four values, value by value when fewer than four (not under a mask: see VectorMath.StoreMasked).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void StoreFour(Vector128<float> four, float* to, int count)
+        private static void StoreFour(Vector128<float> four, ref float to, int count)
         {
             if (count == 4)
             {
-                four.Store(to);
+                four.StoreUnsafe(ref to);
                 return;
             }
 
             for (int m = 0; m < count; m++)
             {
-                to[m] = four.GetElement(m);
+                Unsafe.Add(ref to, m) = four.GetElement(m);
             }
         }
 

@@ -391,6 +391,7 @@ public static partial class FusedAttention
     /// i * stride. Four rows at a time: interleaving them transposes each 128-bit block, which leaves row i's four values
     /// in block i / 4 of the (i mod 4)th result; those pass through <paramref name="scratch"/> (64 values) to the output.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
     {
         if (!Avx512F.IsSupported)
