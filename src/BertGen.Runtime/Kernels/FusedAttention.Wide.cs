@@ -59,9 +59,17 @@ public static partial class FusedAttention
         {
             int at = h * dk;
             // Scores, one key per row: over the head's width, as the row kernel sums them; replaced where the key is [PAD].
+            // A pair of [PAD] keys is stored as the masked score without its dot products, which would be replaced.
             for (int j = 0; j < maxLen; j += 2)
             {
                 int j1 = Math.Min(j + 1, maxLen - 1);
+                if (IsPad(pad, j) && IsPad(pad, j1))
+                {
+                    vMasked.StoreUnsafe(ref st, (nuint)(j * 16));
+                    vMasked.StoreUnsafe(ref st, (nuint)(j1 * 16));
+                    continue;
+                }
+
                 HeadRows(ref Unsafe.Add(ref kr, at), width, j, j1, dk, ref Unsafe.Add(ref qt, at * 16), out var acc0, out var acc1);
                 Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc0 * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
                 Vector512.ConditionalSelect(Vector512.Create(pad[j1]), vMasked, acc1 * vScale).StoreUnsafe(ref st, (nuint)(j1 * 16));
@@ -70,24 +78,7 @@ public static partial class FusedAttention
             Transpose16(ref st, ref tile);
             WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
 
-            // Softmax over the keys, lane by lane.
-            var max = Vector512.LoadUnsafe(ref st);
-            for (int j = 1; j < maxLen; j++)
-            {
-                max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref st, (nuint)(j * 16)));
-            }
-
-            for (int j = 0; j < maxLen; j++)
-            {
-                VectorMath.ExpFloat(Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) - max).StoreUnsafe(ref st, (nuint)(j * 16));
-            }
-
-            var inverse = Vector512<float>.One / SumOverKeys(ref st, maxLen);
-            for (int j = 0; j < maxLen; j++)
-            {
-                (Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) * inverse).StoreUnsafe(ref st, (nuint)(j * 16));
-            }
-
+            SoftmaxOverKeys<TShape>(ref st, pad, masked);
             Transpose16(ref st, ref tile);
             WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(attn.Slice(h * square)));
 
@@ -98,6 +89,44 @@ public static partial class FusedAttention
             }
 
             WriteColumns(ref columns, ref tile, dk, maxLen, ref Unsafe.Add(ref cr, at), width);
+        }
+    }
+
+    /// <summary>
+    /// The wide forward pass's softmax over the keys, lane by lane, in place in <paramref name="st"/> (one key per row).
+    /// Its own method, so that the forward pass stays within the JIT's inlining budget: inlined, its [PAD] test left the
+    /// JIT calling Vector512's halves' helpers in the rest of the pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SoftmaxOverKeys<TShape>(ref float st, Span<float> pad, float masked)
+        where TShape : struct, IAttentionShape
+    {
+        int maxLen = TShape.MaxLen;
+        var max = Vector512.LoadUnsafe(ref st);
+        for (int j = 1; j < maxLen; j++)
+        {
+            max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref st, (nuint)(j * 16)));
+        }
+
+        // Every [PAD] key's row is the masked score in every lane, so its exponentials are one vector, worked out once
+        // (0 wherever a lane's maximum is a real score).
+        var padWeights = VectorMath.ExpFloat(Vector512.Create(masked) - max);
+        for (int j = 0; j < maxLen; j++)
+        {
+            if (IsPad(pad, j))
+            {
+                padWeights.StoreUnsafe(ref st, (nuint)(j * 16));
+            }
+            else
+            {
+                VectorMath.ExpFloat(Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) - max).StoreUnsafe(ref st, (nuint)(j * 16));
+            }
+        }
+
+        var inverse = Vector512<float>.One / SumOverKeys(ref st, maxLen);
+        for (int j = 0; j < maxLen; j++)
+        {
+            (Vector512.LoadUnsafe(ref st, (nuint)(j * 16)) * inverse).StoreUnsafe(ref st, (nuint)(j * 16));
         }
     }
 
@@ -236,6 +265,10 @@ public static partial class FusedAttention
             acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m1, d)), row, acc1);
         }
     }
+
+    /// <summary>Whether key j is [PAD]: its entry in the wide forward pass's pad vector has every bit set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsPad(Span<float> pad, int j) => BitConverter.SingleToInt32Bits(pad[j]) != 0;
 
     /// <summary>All bits in the first maxLen of 16 lanes.</summary>
     private static Vector512<float> RowMask(int maxLen) =>
