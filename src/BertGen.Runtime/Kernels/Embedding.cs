@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace BertGen.Kernels;
 
@@ -72,6 +73,12 @@ public static class Embedding
         where TWidth : struct, IRowWidth
     {
         int width = TWidth.Width, maxLen = dEmbedding.RowsPerSample;
+        if (width <= Vector256<T>.Count && maxLen <= MaxNarrowRows && dSeg.Length <= MaxNarrowRows * width)
+        {
+            BackwardNarrow<T, TWidth>(dEmbedding, inputIds, segmentIds, dTok, dPos, dSeg);
+            return;
+        }
+
         for (int s = 0; s < dEmbedding.Count; s++)
         {
             var ids = inputIds.Slice(s * maxLen, maxLen);
@@ -84,6 +91,80 @@ public static class Embedding
                 VectorMath.Add<T, TWidth>(dPos.Slice(t * width, width), row);
                 VectorMath.Add<T, TWidth>(dSeg.Slice(segs[t] * width, width), row);
             }
+        }
+    }
+
+    /// <summary>The most positions, and segments, whose rows <see cref="BackwardNarrow{T, TWidth}"/> keeps on the stack.</summary>
+    private const int MaxNarrowRows = 64;
+
+    /// <summary>
+    /// <see cref="Backward{T, TWidth}"/> for rows of at most one vector (the seed's 7): the rows of the position and
+    /// segment tables, and the token row of a run of equal ids, are added up in vectors and written back once, in the
+    /// same order per value, so with the same bits. Value by value through memory, each of the two segment rows was read
+    /// and written again for every token of a batch.
+    /// </summary>
+    private static void BackwardNarrow<T, TWidth>(
+        ReadOnlyRows<T> dEmbedding, ReadOnlySpan<int> inputIds, ReadOnlySpan<int> segmentIds, Span<T> dTok, Span<T> dPos, Span<T> dSeg)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IRowWidth
+    {
+        int width = TWidth.Width, maxLen = dEmbedding.RowsPerSample, segments = dSeg.Length / width;
+        var mask = VectorMath.LaneMask<T>(width);
+        Span<Vector256<T>> pos = stackalloc Vector256<T>[maxLen];
+        Span<Vector256<T>> seg = stackalloc Vector256<T>[segments];
+        for (int t = 0; t < maxLen; t++)
+        {
+            pos[t] = VectorMath.LoadMasked(ref dPos.Slice(t * width, width)[0], mask);
+        }
+
+        for (int g = 0; g < segments; g++)
+        {
+            seg[g] = VectorMath.LoadMasked(ref dSeg.Slice(g * width, width)[0], mask);
+        }
+
+        int current = -1;
+        var token = Vector256<T>.Zero;
+        for (int s = 0; s < dEmbedding.Count; s++)
+        {
+            var ids = inputIds.Slice(s * maxLen, maxLen);
+            var segs = segmentIds.Slice(s * maxLen, maxLen);
+            var de = dEmbedding.Sample(s);
+            _ = de[(maxLen * width) - 1];
+            int whole = VectorMath.RowsWithWholeVector<T>(de.Length, 0, width, maxLen);
+            for (int t = 0; t < maxLen; t++)
+            {
+                var row = VectorMath.LoadMasked(ref Unsafe.AsRef(in de[t * width]), mask, t < whole);
+                pos[t] += row;
+                seg[segs[t]] += row;
+                int id = ids[t];
+                if (id != current)
+                {
+                    if (current >= 0)
+                    {
+                        VectorMath.StoreMasked(token, ref dTok.Slice(current * width, width)[0], mask);
+                    }
+
+                    current = id;
+                    token = VectorMath.LoadMasked(ref dTok.Slice(id * width, width)[0], mask);
+                }
+
+                token += row;
+            }
+        }
+
+        if (current >= 0)
+        {
+            VectorMath.StoreMasked(token, ref dTok.Slice(current * width, width)[0], mask);
+        }
+
+        for (int t = 0; t < maxLen; t++)
+        {
+            VectorMath.StoreMasked(pos[t], ref dPos.Slice(t * width, width)[0], mask);
+        }
+
+        for (int g = 0; g < segments; g++)
+        {
+            VectorMath.StoreMasked(seg[g], ref dSeg.Slice(g * width, width)[0], mask);
         }
     }
 }
