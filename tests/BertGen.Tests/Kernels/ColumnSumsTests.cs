@@ -1,6 +1,7 @@
 using System.Numerics;
 using BertGen.Data;
 using BertGen.Kernels;
+using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Kernels;
 
@@ -53,10 +54,6 @@ public sealed class ColumnSumsTests
 
         var actual = start.Append(guard).ToArray();
         Elementwise.AddColumnSums<T>(m, stride, rows, actual.AsSpan(0, n));
-        Assert.Equal(expected.Select(Bits), actual.Select(Bits));
+        Assert.Equal(expected.Select(Bits.Of), actual.Select(Bits.Of));
     }
-
-    private static long Bits<T>(T value)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? BitConverter.SingleToInt32Bits(float.CreateTruncating(value)) : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
 }

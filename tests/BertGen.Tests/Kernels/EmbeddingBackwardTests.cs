@@ -1,6 +1,7 @@
 using System.Numerics;
 using BertGen.Data;
 using BertGen.Kernels;
+using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Kernels;
 
@@ -68,32 +69,8 @@ public sealed class EmbeddingBackwardTests
 
         var rows = new ReadOnlyRows<T>(de, 0, maxLen * width, samples, maxLen, width);
         Embedding.Backward<T, TWidth>(rows, ids, segs, tok.AsSpan(0, vocabulary * width), pos.AsSpan(0, maxLen * width), seg.AsSpan(0, segments * width));
-        Assert.Equal(expectedTok.Select(Bits), tok.Select(Bits));
-        Assert.Equal(expectedPos.Select(Bits), pos.Select(Bits));
-        Assert.Equal(expectedSeg.Select(Bits), seg.Select(Bits));
-    }
-
-    private static long Bits<T>(T value)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? BitConverter.SingleToInt32Bits(float.CreateTruncating(value)) : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
-
-    private readonly struct W3 : IRowWidth
-    {
-        public static int Width => 3;
-    }
-
-    private readonly struct W7 : IRowWidth
-    {
-        public static int Width => 7;
-    }
-
-    private readonly struct W8 : IRowWidth
-    {
-        public static int Width => 8;
-    }
-
-    private readonly struct W12 : IRowWidth
-    {
-        public static int Width => 12;
+        Assert.Equal(expectedTok.Select(Bits.Of), tok.Select(Bits.Of));
+        Assert.Equal(expectedPos.Select(Bits.Of), pos.Select(Bits.Of));
+        Assert.Equal(expectedSeg.Select(Bits.Of), seg.Select(Bits.Of));
     }
 }

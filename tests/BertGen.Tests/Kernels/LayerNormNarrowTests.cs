@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics.X86;
 using BertGen.Data;
 using BertGen.Kernels;
+using BertGen.Tests.Support;
 
 namespace BertGen.Tests.Kernels;
 
@@ -96,31 +97,6 @@ public sealed class LayerNormNarrowTests
 
     private static void AssertSameBits(float[] expected, float[] actual) =>
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
-
-    private readonly struct W1 : IRowWidth
-    {
-        public static int Width => 1;
-    }
-
-    private readonly struct W3 : IRowWidth
-    {
-        public static int Width => 3;
-    }
-
-    private readonly struct W7 : IRowWidth
-    {
-        public static int Width => 7;
-    }
-
-    private readonly struct W8 : IRowWidth
-    {
-        public static int Width => 8;
-    }
-
-    private readonly struct W9 : IRowWidth
-    {
-        public static int Width => 9;
-    }
 
     /// <summary>A theory that needs AVX: skipped elsewhere, saying why.</summary>
     private sealed class AvxTheoryAttribute : TheoryAttribute
