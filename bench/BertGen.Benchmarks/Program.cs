@@ -116,7 +116,8 @@ static (double Microseconds, int PerWindow) FastestWindow(Action call, double wi
 if (args is ["phases", var phasedSize])
 {
     // The parts of one training step, each timed alone over the same batch: the forward pass, the loss, the backward
-    // pass, and the Adam update (with the clearing of the gradients before it).
+    // pass, and the Adam update (with the clearing of the gradients before it). The forward pass is a training step's,
+    // which leaves out the scores only an explorer reads; "forward, every tensor" is the pass captures run.
     var work = new Workload(Enum.Parse<Size>(phasedSize, ignoreCase: true));
     var model = work.Model;
     var trainer = work.Trainer;
@@ -130,7 +131,8 @@ if (args is ["phases", var phasedSize])
     model.Loss<float>(batch, arena);
     var phases = new (string Name, Action Call)[]
     {
-        ("forward", () => model.ForwardSamples<float>(parameters, batch, 0, batch.Count, arena)),
+        ("forward", () => model.ForwardSamplesForTraining<float>(parameters, batch, 0, batch.Count, arena)),
+        ("forward, every tensor", () => model.ForwardSamples<float>(parameters, batch, 0, batch.Count, arena)),
         ("loss", () => model.Loss<float>(batch, arena)),
         ("backward", () => model.BackwardSamples<float>(parameters, batch, 0, batch.Count, arena, gradients, scratch)),
         ("adam", () => { Array.Clear(gradients); adam.Update(parameters, gradients); }),

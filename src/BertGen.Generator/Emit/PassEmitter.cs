@@ -48,7 +48,7 @@ internal sealed class PassEmitter
     {
         // The two forward passes make the same calls; they differ in a sample's layout's length and where each layer and the
         // output layer write.
-        void Pass(string signature, string buffer, string length, string input, string at, string shift)
+        void Pass(string signature, string buffer, string length, string input, string at, string shift, bool keepScores)
         {
             w.OpenKernel(signature);
             w.Lines($$"""
@@ -58,7 +58,7 @@ internal sealed class PassEmitter
                 for (int layer = 0; layer < Layers; layer++)
                 {
                     var w = p.Slice(Param.LayerStart + (layer * Param.LayerSize), Param.LayerSize);
-                    EncoderLayerForward(w, act, {{input}}, {{at}});
+                    EncoderLayerForward(w, act, {{input}}, {{at}}, keepScores: {{(keepScores ? "true" : "false")}});
                 }
 
                 HeadsForward(p, batch, first, act, {{shift}});
@@ -70,7 +70,12 @@ internal sealed class PassEmitter
         w.Line("/// <inheritdoc/>");
         Pass(
             "public void ForwardSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)",
-            "activations", "_sampleLength", "LayerInput(layer)", "Act.LayerStart + (layer * Act.LayerSize)", "0");
+            "activations", "_sampleLength", "LayerInput(layer)", "Act.LayerStart + (layer * Act.LayerSize)", "0", keepScores: true);
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        Pass(
+            "public void ForwardSamplesForTraining<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> activations)",
+            "activations", "_sampleLength", "LayerInput(layer)", "Act.LayerStart + (layer * Act.LayerSize)", "0", keepScores: false);
         w.Line();
         w.Lines($$"""
             /// <summary>Where layer <paramref name="layer"/> reads its input x: the embeddings, or the previous layer's enc_output.</summary>
@@ -80,12 +85,13 @@ internal sealed class PassEmitter
             /// <remarks>
             /// The training pass's calls on a smaller layout: every layer writes where layer 0 does, its input x being the
             /// enc_output it overwrites last (x's last use, the Add &amp; Norm after the attention, comes before); the output
-            /// layer's activations sit OutputShift values before their place in the training layout.
+            /// layer's activations sit OutputShift values before their place in the training layout. As in the training
+            /// step's pass, the attention's scores are not written: nothing after the softmax reads them.
             /// </remarks>
             """);
         Pass(
             "public void InferSamples<T>(ReadOnlySpan<T> parameters, global::BertGen.Batch batch, int first, int count, Span<T> work)",
-            "work", "_outputLength", $"layer == 0 ? {embedOut} : Act.LayerStart + Act.Layer.EncOutput", "Act.LayerStart", "OutputShift");
+            "work", "_outputLength", $"layer == 0 ? {embedOut} : Act.LayerStart + Act.Layer.EncOutput", "Act.LayerStart", "OutputShift", keepScores: false);
     }
 
     private void EmitEmbeddingsForward(CodeWriter w)
@@ -131,10 +137,11 @@ internal sealed class PassEmitter
         w.Lines("""
             /// <summary>
             /// One encoder layer (the article's Figure 15) for each sample of a range. w: the layer's weights; input: where its
-            /// input x is in a sample's layout; at: where the layer's activations start in it.
+            /// input x is in a sample's layout; at: where the layer's activations start in it; keepScores: whether the
+            /// attention's scores, which only an explorer reads, are written.
             /// </summary>
             """);
-        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, ActivationArena<T> act, int input, int at)");
+        w.OpenKernel("private static void EncoderLayerForward<T>(ReadOnlySpan<T> w, ActivationArena<T> act, int input, int at, bool keepScores)");
         var views = new List<string>();
         LayerParams(views, "w", "");
         views.Add("var x = act.Rows(input, MaxLen, DModel);");
@@ -147,7 +154,7 @@ internal sealed class PassEmitter
             Linear.Forward<T, QueryKeyValue>(x, valueWeight, valueBias, v);
 
             // Per head: scores = q_s k_s^T / sqrt(DK), masked at [PAD]; attn = softmax(scores); ctx = attn v_s, into context.
-            Attention.Forward<T, AttentionShape>(q, k, v, attnMask, scores, attn, context);
+            Attention.Forward<T, AttentionShape>(q, k, v, attnMask, keepScores ? scores : default, attn, context);
 
             // mha = Add & Norm after the attention: LayerNorm(context W_o^T + b_o + x).
             Linear.Forward<T, AttentionOutput>(context, attnOutputWeight, attnOutputBias, attnOutput);

@@ -24,7 +24,11 @@ public static class Attention
         where TShape : struct, IAttentionShape =>
         TShape.MaxLen <= 16 && TShape.HeadWidth <= 16;
 
-    /// <summary>Attention of every sample; <paramref name="attnMask"/> is 1 at a [PAD] key, else 0 (the embedding's attn_mask).</summary>
+    /// <summary>
+    /// Attention of every sample; <paramref name="attnMask"/> is 1 at a [PAD] key, else 0 (the embedding's attn_mask).
+    /// Empty (<c>default</c>) <paramref name="scores"/> leave the scores unwritten: a training step's forward pass, whose
+    /// backward pass reads attn alone; the other results are the same either way.
+    /// </summary>
     public static void Forward<T, TShape>(
         ReadOnlyRows<T> q, ReadOnlyRows<T> k, ReadOnlyRows<T> v, ReadOnlyRows<T> attnMask, Rows<T> scores, Rows<T> attn, Rows<T> context)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -106,9 +110,11 @@ public static class Attention
     {
         int maxLen = TShape.MaxLen, dk = TShape.HeadWidth, width = TShape.Heads * dk;
         var packed = Workspace<T>.Get(0, PanelLength(maxLen, dk));
+        var unkept = scores.IsEmpty ? Workspace<T>.Get(1, maxLen * maxLen) : default;
         for (int h = 0; h < TShape.Heads; h++)
         {
-            var s = scores.Slice(h * maxLen * maxLen, maxLen * maxLen);
+            // Without scores to keep, every head's go through one scratch square.
+            var s = scores.IsEmpty ? unkept.Slice(0, maxLen * maxLen) : scores.Slice(h * maxLen * maxLen, maxLen * maxLen);
             var p = attn.Slice(h * maxLen * maxLen, maxLen * maxLen);
 
             // scores = q_s k_s^T / sqrt(dk), then [PAD] keys replaced and the softmax over each row of keys.

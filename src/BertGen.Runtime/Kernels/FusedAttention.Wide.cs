@@ -75,8 +75,11 @@ public static partial class FusedAttention
                 Vector512.ConditionalSelect(Vector512.Create(pad[j1]), vMasked, acc1 * vScale).StoreUnsafe(ref st, (nuint)(j1 * 16));
             }
 
-            Transpose16(ref st, ref tile);
-            WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
+            if (!scores.IsEmpty)
+            {
+                Transpose16(ref st, ref tile);
+                WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
+            }
 
             SoftmaxOverKeys<TShape>(ref st, pad, masked);
             Transpose16(ref st, ref tile);

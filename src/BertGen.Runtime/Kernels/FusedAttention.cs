@@ -21,7 +21,10 @@ namespace BertGen.Kernels;
 /// </remarks>
 public static partial class FusedAttention
 {
-    /// <summary>scores = q_h k_h^T * scale, with [PAD] keys replaced; attn = softmax over the keys; context_h = attn v_h.</summary>
+    /// <summary>
+    /// scores = q_h k_h^T * scale, with [PAD] keys replaced; attn = softmax over the keys; context_h = attn v_h. An empty
+    /// <paramref name="scores"/> leaves the scores unwritten (a training step, whose backward pass reads attn alone).
+    /// </summary>
     public static void Forward<T, TShape>(
         ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, ReadOnlySpan<int> padKeys, Span<T> scores, Span<T> attn, Span<T> context,
         T scale, T masked)
@@ -30,7 +33,11 @@ public static partial class FusedAttention
     {
         int rows = TShape.MaxLen * TShape.Heads * TShape.HeadWidth, squares = TShape.Heads * TShape.MaxLen * TShape.MaxLen;
         Require(rows, q.Length, k.Length, v.Length, context.Length);
-        Require(squares, scores.Length, attn.Length);
+        Require(squares, attn.Length);
+        if (!scores.IsEmpty)
+        {
+            Require(squares, scores.Length);
+        }
         foreach (int j in padKeys)
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)j, (uint)TShape.MaxLen, nameof(padKeys));
@@ -70,7 +77,8 @@ public static partial class FusedAttention
         for (int h = 0; h < heads; h++)
         {
             Transpose(k, width, h * dk, dk, maxLen, lp, panel);
-            ref T sr = ref MemoryMarshal.GetReference(scores.Slice(h * maxLen * maxLen));
+            bool keepScores = !scores.IsEmpty;
+            ref T sr = ref MemoryMarshal.GetReference(keepScores ? scores.Slice(h * maxLen * maxLen) : scores);
             ref T pr = ref MemoryMarshal.GetReference(attn.Slice(h * maxLen * maxLen));
 
             // Scores: over the head's width, replaced where the key is [PAD]; -inf past maxLen.
@@ -89,7 +97,10 @@ public static partial class FusedAttention
                     Vector256.ConditionalSelect(keyMask.Replace(c), keyMask.Value(c), acc * vScale).StoreUnsafe(ref row, (nuint)c);
                 }
 
-                StoreRow(ref row, ref Unsafe.Add(ref sr, i * maxLen), lp, tailMask);
+                if (keepScores)
+                {
+                    StoreRow(ref row, ref Unsafe.Add(ref sr, i * maxLen), lp, tailMask);
+                }
             }
 
             // Softmax over the keys, shifted by the row's maximum. Rows are padded with -inf to whole vectors, so this needs

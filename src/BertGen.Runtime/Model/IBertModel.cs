@@ -35,6 +35,17 @@ public interface IBertModel
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
+    /// <see cref="ForwardSamples"/> for a training step: the same calls, number for number, except that the activations
+    /// neither <see cref="Loss"/> nor <see cref="BackwardSamples"/> reads, each layer's attention scores, are not written
+    /// (they keep what the arena held). The trainer's steps run it; captures and the explorer run
+    /// <see cref="ForwardSamples"/>, which writes every activation. A model that does not implement it runs
+    /// <see cref="ForwardSamples"/>.
+    /// </summary>
+    void ForwardSamplesForTraining<T>(ReadOnlySpan<T> parameters, Batch batch, int first, int count, Span<T> activations)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForwardSamples(parameters, batch, first, count, activations);
+
+    /// <summary>
     /// What <see cref="InferSamples"/> leaves of one sample: the output layer's activations (h_cls to probs_lm), with
     /// their offsets in a sample's inference layout of <see cref="TensorLayout.Length"/> values, fewer than
     /// <see cref="Activations"/> has when there is more than one layer.
@@ -42,7 +53,7 @@ public interface IBertModel
     TensorLayout Outputs { get; }
 
     /// <summary>
-    /// The forward pass for predicting: the same calls as <see cref="ForwardSamples"/>, number for number, with each
+    /// The forward pass for predicting: the same calls as <see cref="ForwardSamplesForTraining"/>, number for number, with each
     /// encoder layer written over the one before, so that each sample of the arena <paramref name="work"/> (laid out
     /// batch-major by <see cref="Outputs"/>) holds one layer's activations and the output layer's
     /// (<see cref="Outputs"/>.Length values), not every layer's for a backward pass.

@@ -23,6 +23,7 @@ public sealed class Trainer
     private readonly Action<int> _backwardPart;
     private Batch? _parallelBatch;
     private int _parallelParts;
+    private bool _parallelEverything;
 
     /// <summary>
     /// Creates a trainer over <paramref name="samples"/>, its weights initialised from <paramref name="initialRandom"/>
@@ -145,7 +146,9 @@ public sealed class Trainer
 
     /// <summary>
     /// One epoch: for each batch a forward pass, a backward pass and an Adam step. <paramref name="beforeUpdate"/>, when
-    /// given, sees each batch after its backward pass and before the weights change.
+    /// given, sees each batch after its backward pass and before the weights change, with every activation in
+    /// <see cref="BatchActivations"/>; without it, the forward passes leave out what only such a reader would see
+    /// (<see cref="IBertModel.ForwardSamplesForTraining"/>), and the numbers trained on are the same.
     /// </summary>
     public EpochMetrics TrainEpoch(Action<int>? beforeUpdate = null)
     {
@@ -153,7 +156,7 @@ public sealed class Trainer
         for (int b = 0; b < _batches.Length; b++)
         {
             Array.Clear(Gradients);
-            totals.Add(ForwardBackward(b));
+            totals.Add(ForwardBackward(b, everything: beforeUpdate is not null));
             beforeUpdate?.Invoke(b);
             Optimizer.Update(Parameters, Gradients);
         }
@@ -180,7 +183,7 @@ public sealed class Trainer
         for (int b = 0; b < _batches.Length; b++)
         {
             Array.Clear(Gradients);
-            totals.Add(backward ? ForwardBackward(b) : Forward(b));
+            totals.Add(backward ? ForwardBackward(b, everything: true) : Forward(b));
             afterBatch?.Invoke(b);
         }
 
@@ -195,23 +198,25 @@ public sealed class Trainer
         return Model.Loss<float>(batch, _arena);
     }
 
-    private ForwardResult ForwardBackward(int b)
+    /// <summary>A batch's forward and backward passes; <paramref name="everything"/>: every activation written, for a reader.</summary>
+    private ForwardResult ForwardBackward(int b, bool everything)
     {
         var batch = _batches[b];
         if (_threads > 1 && batch.Count > 1)
         {
-            return ForwardBackwardInParallel(batch);
+            return ForwardBackwardInParallel(batch, everything);
         }
 
-        Model.ForwardSamples<float>(Parameters, batch, 0, batch.Count, _arena);
+        ForwardSamples(batch, 0, batch.Count, everything);
         var result = Model.Loss<float>(batch, _arena);
         Model.BackwardSamples<float>(Parameters, batch, 0, batch.Count, _arena, Gradients, _scratch);
         return result;
     }
 
-    private ForwardResult ForwardBackwardInParallel(Batch batch)
+    private ForwardResult ForwardBackwardInParallel(Batch batch, bool everything)
     {
         _parallelBatch = batch;
+        _parallelEverything = everything;
         _parallelParts = Math.Min(_threads, batch.Count);
         _runner!.Run(_parallelParts, _forwardPart);
         var result = Model.Loss<float>(batch, _arena);
@@ -235,7 +240,19 @@ public sealed class Trainer
     private void ForwardPart(int part)
     {
         var (first, count) = Range(part);
-        Model.ForwardSamples<float>(Parameters, _parallelBatch!, first, count, _arena);
+        ForwardSamples(_parallelBatch!, first, count, _parallelEverything);
+    }
+
+    private void ForwardSamples(Batch batch, int first, int count, bool everything)
+    {
+        if (everything)
+        {
+            Model.ForwardSamples<float>(Parameters, batch, first, count, _arena);
+        }
+        else
+        {
+            Model.ForwardSamplesForTraining<float>(Parameters, batch, first, count, _arena);
+        }
     }
 
     private void BackwardPart(int part)
