@@ -44,9 +44,11 @@ public static partial class FusedAttention
         work.Slice(maxLen * 16, (16 - maxLen) * 16).Clear();
         TransposeAll(q, width, maxLen, ref tile, ref qt);
         pad.Clear();
+        int padBits = 0;
         foreach (int j in padKeys)
         {
             pad[j] = BitConverter.Int32BitsToSingle(-1);
+            padBits |= 1 << j;
         }
 
         ref float kr = ref MemoryMarshal.GetReference(k);
@@ -58,21 +60,20 @@ public static partial class FusedAttention
         for (int h = 0; h < heads; h++)
         {
             int at = h * dk;
-            // Scores, one key per row: over the head's width, as the row kernel sums them; replaced where the key is [PAD].
-            // A pair of [PAD] keys is stored as the masked score without its dot products, which would be replaced.
-            for (int j = 0; j < maxLen; j += 2)
+            // Scores, one key per row: over the head's width, as the row kernel sums them, four keys at a time; then
+            // replaced where the key is [PAD]. A group of [PAD] keys alone is not multiplied out.
+            for (int j = 0; j < maxLen; j += 4)
             {
-                int j1 = Math.Min(j + 1, maxLen - 1);
-                if (IsPad(pad, j) && IsPad(pad, j1))
+                int group = ((1 << Math.Min(4, maxLen - j)) - 1) << j;
+                if ((padBits & group) != group)
                 {
-                    vMasked.StoreUnsafe(ref st, (nuint)(j * 16));
-                    vMasked.StoreUnsafe(ref st, (nuint)(j1 * 16));
-                    continue;
+                    HeadRows4(ref Unsafe.Add(ref kr, at), width, j, maxLen, dk, ref Unsafe.Add(ref qt, at * 16), vScale, ref st);
                 }
+            }
 
-                HeadRows(ref Unsafe.Add(ref kr, at), width, j, j1, dk, ref Unsafe.Add(ref qt, at * 16), out var acc0, out var acc1);
-                Vector512.ConditionalSelect(Vector512.Create(pad[j]), vMasked, acc0 * vScale).StoreUnsafe(ref st, (nuint)(j * 16));
-                Vector512.ConditionalSelect(Vector512.Create(pad[j1]), vMasked, acc1 * vScale).StoreUnsafe(ref st, (nuint)(j1 * 16));
+            foreach (int j in padKeys)
+            {
+                vMasked.StoreUnsafe(ref st, (nuint)(j * 16));
             }
 
             if (!scores.IsEmpty)
@@ -180,13 +181,10 @@ public static partial class FusedAttention
 
             Transpose16(ref pRows, ref pt);
 
-            // dAttn = dContext v_h^T, one key per row: over the head's width.
-            for (int j = 0; j < maxLen; j += 2)
+            // dAttn = dContext v_h^T, one key per row: over the head's width, four keys at a time (times one, exactly).
+            for (int key = 0; key < maxLen; key += 4)
             {
-                int j1 = Math.Min(j + 1, maxLen - 1);
-                HeadRows(ref Unsafe.Add(ref vr, at), width, j, j1, headWidth, ref Unsafe.Add(ref dct, at * 16), out var acc0, out var acc1);
-                acc0.StoreUnsafe(ref dpt, (nuint)(j * 16));
-                acc1.StoreUnsafe(ref dpt, (nuint)(j1 * 16));
+                HeadRows4(ref Unsafe.Add(ref vr, at), width, key, maxLen, headWidth, ref Unsafe.Add(ref dct, at * 16), Vector512<float>.One, ref dpt);
             }
 
             if (!dAttn.IsEmpty)
@@ -250,23 +248,38 @@ public static partial class FusedAttention
     }
 
     /// <summary>
-    /// For keys j0 and j1, the sum over d below dk of m[j, d] (rows of <paramref name="width"/>) times row d of
-    /// <paramref name="panel"/> (rows of 16), in order: two keys' rows of scores from the queries, or of dAttn from
-    /// dContext, as the row kernel sums them, in two chains that overlap (j1 may equal j0 for an odd last key).
+    /// For keys j = j0 to j0 + 3 (a key past maxLen being the last again), the sum over d below dk of m[j, d] (rows of
+    /// <paramref name="width"/>) times row d of <paramref name="panel"/> (rows of 16), in order, times
+    /// <paramref name="scale"/>, stored as row j of <paramref name="to"/> (rows of 16): four keys' rows of scores from
+    /// the queries, or of dAttn from dContext, as the row kernel sums them, in four chains that overlap. It stores
+    /// rather than returns: four Vector512 results left the JIT building them half by half through calls where
+    /// AVX-512 is not native (the backward pass ran twice as long).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HeadRows(ref float m, int width, int j0, int j1, int dk, ref float panel, out Vector512<float> acc0, out Vector512<float> acc1)
+    private static void HeadRows4(ref float m, int width, int j0, int maxLen, int dk, ref float panel, Vector512<float> scale, ref float to)
     {
+        int j1 = Math.Min(j0 + 1, maxLen - 1), j2 = Math.Min(j0 + 2, maxLen - 1), j3 = Math.Min(j0 + 3, maxLen - 1);
         ref float m0 = ref Unsafe.Add(ref m, j0 * width);
         ref float m1 = ref Unsafe.Add(ref m, j1 * width);
-        acc0 = Vector512<float>.Zero;
-        acc1 = Vector512<float>.Zero;
+        ref float m2 = ref Unsafe.Add(ref m, j2 * width);
+        ref float m3 = ref Unsafe.Add(ref m, j3 * width);
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var acc2 = Vector512<float>.Zero;
+        var acc3 = Vector512<float>.Zero;
         for (int d = 0; d < dk; d++)
         {
             var row = Row(ref panel, d);
             acc0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m0, d)), row, acc0);
             acc1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m1, d)), row, acc1);
+            acc2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m2, d)), row, acc2);
+            acc3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref m3, d)), row, acc3);
         }
+
+        (acc0 * scale).StoreUnsafe(ref to, (nuint)(j0 * 16));
+        (acc1 * scale).StoreUnsafe(ref to, (nuint)(j1 * 16));
+        (acc2 * scale).StoreUnsafe(ref to, (nuint)(j2 * 16));
+        (acc3 * scale).StoreUnsafe(ref to, (nuint)(j3 * 16));
     }
 
     /// <summary>Whether key j is [PAD]: its entry in the wide forward pass's pad vector has every bit set.</summary>
