@@ -13,6 +13,9 @@ namespace BertGen.Kernels;
 public static class Elementwise
 {
     /// <summary>y = gelu(x).</summary>
+    // Never inlined, nor GeluBackward: with dynamic PGO the JIT took them into their callers, ran out of its inlining
+    // budget there and called the sixteen-lane helpers (ExpFloat, Vector512.StoreUnsafe) where AVX-512 is not native.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void GeluForward<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -42,6 +45,7 @@ public static class Elementwise
     }
 
     /// <summary>dx = dy * gelu'(x), written over dx.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void GeluBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

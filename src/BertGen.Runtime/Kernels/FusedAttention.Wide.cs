@@ -23,6 +23,9 @@ public static partial class FusedAttention
     internal static bool WideFits(int maxLen, int dk) => maxLen is > 8 and <= 16 && dk <= 16 && (Avx512F.IsSupported || Avx2Moves.IsSupported);
 
     /// <summary><see cref="Forward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Forward checks them.</summary>
+    // Never inlined: with dynamic PGO the JIT took it into Forward, ran out of its inlining budget there and called
+    // Vector512's helpers (StoreUnsafe, the halves' constructors) instead of inlining them, where AVX-512 is not native.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void WideForward<TShape>(
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<int> padKeys, Span<float> scores, Span<float> attn, Span<float> context,
         float scale, float masked)
@@ -135,6 +138,7 @@ public static partial class FusedAttention
     }
 
     /// <summary><see cref="Backward"/> in float, queries along 16 lanes; maxLen in 9..16, dk to 16, lengths as Backward checks them.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // as WideForward
     internal static void WideBackward<TShape>(
         ReadOnlySpan<float> dContext, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> attn,
         Span<float> dAttn, Span<float> dScores, Span<float> dq, Span<float> dk, Span<float> dv, float scale)
