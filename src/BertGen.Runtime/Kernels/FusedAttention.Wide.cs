@@ -35,22 +35,19 @@ public static partial class FusedAttention
         int width = heads * dk, square = maxLen * maxLen;
 
         // st: one key per row, [16, 16], rows from maxLen zero; tile: the same the other way round; qt: q transposed,
-        // [width rounded to 16, 16] (head h from row h * dk); pad: per key, all bits where it is [PAD]; columns: a
-        // result per column of the head, [16, 16].
+        // [width rounded to 16, 16] (head h from row h * dk); columns: a result per column of the head, [16, 16].
         int wp = (width + 15) & ~15;
-        var work = Workspace<float>.Get(0, (3 * 256) + (wp * 16) + 16);
+        var work = Workspace<float>.Get(0, (3 * 256) + (wp * 16));
         ref float st = ref MemoryMarshal.GetReference(work);
         ref float tile = ref Unsafe.Add(ref st, 256);
         ref float qt = ref Unsafe.Add(ref tile, 256);
-        var pad = work.Slice(512 + (wp * 16), 16);
-        ref float columns = ref Unsafe.Add(ref MemoryMarshal.GetReference(work), 528 + (wp * 16));
+        ref float columns = ref Unsafe.Add(ref MemoryMarshal.GetReference(work), 512 + (wp * 16));
         work.Slice(maxLen * 16, (16 - maxLen) * 16).Clear();
         TransposeAll(q, width, maxLen, ref tile, ref qt);
-        pad.Clear();
+        // Bit j set where key j is [PAD].
         int padBits = 0;
         foreach (int j in padKeys)
         {
-            pad[j] = BitConverter.Int32BitsToSingle(-1);
             padBits |= 1 << j;
         }
 
@@ -85,7 +82,7 @@ public static partial class FusedAttention
                 WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(scores.Slice(h * square)));
             }
 
-            SoftmaxOverKeys<TShape>(ref st, pad, masked);
+            SoftmaxOverKeys<TShape>(ref st, padBits, masked);
             Transpose16(ref st, ref tile);
             WriteRows(ref tile, maxLen, rowMask, ref MemoryMarshal.GetReference(attn.Slice(h * square)));
 
@@ -105,7 +102,7 @@ public static partial class FusedAttention
     /// JIT calling Vector512's halves' helpers in the rest of the pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SoftmaxOverKeys<TShape>(ref float st, Span<float> pad, float masked)
+    private static void SoftmaxOverKeys<TShape>(ref float st, int padBits, float masked)
         where TShape : struct, IAttentionShape
     {
         int maxLen = TShape.MaxLen;
@@ -120,7 +117,7 @@ public static partial class FusedAttention
         var padWeights = VectorMath.ExpFloat(Vector512.Create(masked) - max);
         for (int j = 0; j < maxLen; j++)
         {
-            if (IsPad(pad, j))
+            if (IsPad(padBits, j))
             {
                 padWeights.StoreUnsafe(ref st, (nuint)(j * 16));
             }
@@ -286,9 +283,9 @@ public static partial class FusedAttention
         (acc3 * scale).StoreUnsafe(ref to, (nuint)(j3 * 16));
     }
 
-    /// <summary>Whether key j is [PAD]: its entry in the wide forward pass's pad vector has every bit set.</summary>
+    /// <summary>Whether key j is [PAD]: bit j of the wide forward pass's pad bits is set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsPad(Span<float> pad, int j) => BitConverter.SingleToInt32Bits(pad[j]) != 0;
+    private static bool IsPad(int padBits, int j) => (padBits & (1 << j)) != 0;
 
     /// <summary>All bits in the first maxLen of 16 lanes.</summary>
     private static Vector512<float> RowMask(int maxLen) =>
