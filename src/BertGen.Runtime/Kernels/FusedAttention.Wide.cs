@@ -174,12 +174,7 @@ public static partial class FusedAttention
         for (int h = 0; h < heads; h++)
         {
             int at = h * headWidth;
-            ref float ph = ref MemoryMarshal.GetReference(attn.Slice(h * square));
-            for (int i = 0; i < maxLen; i++)
-            {
-                LoadRow16(ref Unsafe.Add(ref ph, i * maxLen), rowMask).StoreUnsafe(ref pRows, (nuint)(i * 16));
-            }
-
+            LoadRows16(ref MemoryMarshal.GetReference(attn.Slice(h * square)), maxLen, rowMask, ref pRows);
             Transpose16(ref pRows, ref pt);
 
             // dAttn = dContext v_h^T, one key per row: over the head's width, four keys at a time (times one, exactly).
@@ -217,9 +212,20 @@ public static partial class FusedAttention
             WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
 
             // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i: the keys
-            // along the vector, the queries in order. Two columns of the head at a time, so that four chains of
-            // multiply-adds overlap (an odd last column is done twice, to the same values).
-            for (int d = 0; d < headWidth; d += 2)
+            // along the vector, the queries in order. Four columns of the head at a time where there are 32 vector
+            // registers (eight chains of multiply-adds overlap), else two (four chains; eight 512-bit accumulators
+            // would be all sixteen 256-bit registers); a column past the head's last is that column again, done twice
+            // to the same values.
+            int d0 = 0;
+            if (Avx512F.IsSupported)
+            {
+                for (; d0 + 2 < headWidth; d0 += 4)
+                {
+                    DkDv4(ref dsRows, ref pRows, ref qr, ref dcr, at, d0, headWidth, width, maxLen, vScale, ref dkColumns, ref dvColumns);
+                }
+            }
+
+            for (int d = d0; d < headWidth; d += 2)
             {
                 int e = Math.Min(d + 1, headWidth - 1);
                 ref float qd = ref Unsafe.Add(ref qr, at + d);
@@ -281,6 +287,53 @@ public static partial class FusedAttention
         (acc1 * scale).StoreUnsafe(ref to, (nuint)(j1 * 16));
         (acc2 * scale).StoreUnsafe(ref to, (nuint)(j2 * 16));
         (acc3 * scale).StoreUnsafe(ref to, (nuint)(j3 * 16));
+    }
+
+    /// <summary>
+    /// Columns d0 to d0 + 3 of the head (a column past the last being the last again) of dk (times
+    /// <paramref name="scale"/>) and dv, one lane per key, into rows of <paramref name="dkColumns"/> and
+    /// <paramref name="dvColumns"/>: each the sum over the queries in order, as the two-column loop of
+    /// <see cref="WideBackward{TShape}"/> sums it, in eight chains that overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DkDv4(
+        ref float dsRows, ref float pRows, ref float qr, ref float dcr, int at, int d0, int headWidth, int width, int maxLen, Vector512<float> scale,
+        ref float dkColumns, ref float dvColumns)
+    {
+        int d1 = Math.Min(d0 + 1, headWidth - 1), d2 = Math.Min(d0 + 2, headWidth - 1), d3 = Math.Min(d0 + 3, headWidth - 1);
+        ref float q0 = ref Unsafe.Add(ref qr, at + d0);
+        ref float q1 = ref Unsafe.Add(ref qr, at + d1);
+        ref float q2 = ref Unsafe.Add(ref qr, at + d2);
+        ref float q3 = ref Unsafe.Add(ref qr, at + d3);
+        ref float c0 = ref Unsafe.Add(ref dcr, at + d0);
+        ref float c1 = ref Unsafe.Add(ref dcr, at + d1);
+        ref float c2 = ref Unsafe.Add(ref dcr, at + d2);
+        ref float c3 = ref Unsafe.Add(ref dcr, at + d3);
+        Vector512<float> dk0 = default, dk1 = default, dk2 = default, dk3 = default;
+        Vector512<float> dv0 = default, dv1 = default, dv2 = default, dv3 = default;
+        for (int i = 0; i < maxLen; i++)
+        {
+            var ds = Row(ref dsRows, i);
+            var p = Row(ref pRows, i);
+            int row = i * width;
+            dk0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, row)), ds, dk0);
+            dk1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, row)), ds, dk1);
+            dk2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, row)), ds, dk2);
+            dk3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, row)), ds, dk3);
+            dv0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, row)), p, dv0);
+            dv1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c1, row)), p, dv1);
+            dv2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c2, row)), p, dv2);
+            dv3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c3, row)), p, dv3);
+        }
+
+        (dk0 * scale).StoreUnsafe(ref dkColumns, (nuint)(d0 * 16));
+        (dk1 * scale).StoreUnsafe(ref dkColumns, (nuint)(d1 * 16));
+        (dk2 * scale).StoreUnsafe(ref dkColumns, (nuint)(d2 * 16));
+        (dk3 * scale).StoreUnsafe(ref dkColumns, (nuint)(d3 * 16));
+        dv0.StoreUnsafe(ref dvColumns, (nuint)(d0 * 16));
+        dv1.StoreUnsafe(ref dvColumns, (nuint)(d1 * 16));
+        dv2.StoreUnsafe(ref dvColumns, (nuint)(d2 * 16));
+        dv3.StoreUnsafe(ref dvColumns, (nuint)(d3 * 16));
     }
 
     /// <summary>Whether key j is [PAD]: bit j of the wide forward pass's pad bits is set.</summary>
@@ -351,6 +404,32 @@ public static partial class FusedAttention
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Row(ref float rows, int j) => Vector512.LoadUnsafe(ref rows, (nuint)(j * 16));
+
+    /// <summary>
+    /// The maxLen rows of maxLen values at <paramref name="from"/> as rows of 16 (zero in the lanes from maxLen) at
+    /// <paramref name="to"/>. The rows are pinned once, not at every row: pinned row by row, every load waited on a
+    /// store and a reload of the pin (7% of the backward kernel, AMD EPYC with AVX-512).
+    /// </summary>
+    private static unsafe void LoadRows16(ref float from, int maxLen, Vector512<float> rowMask, ref float to)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                LoadRow16(ref Unsafe.Add(ref from, i * maxLen), rowMask).StoreUnsafe(ref to, (nuint)(i * 16));
+            }
+
+            return;
+        }
+
+        fixed (float* p = &from)
+        {
+            for (int i = 0; i < maxLen; i++)
+            {
+                Avx512F.MaskLoad(p + (i * maxLen), rowMask, Vector512<float>.Zero).StoreUnsafe(ref to, (nuint)(i * 16));
+            }
+        }
+    }
 
     /// <summary>The first maxLen values of a row of maxLen, zero in the other lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
