@@ -80,6 +80,26 @@ public sealed class ThreadedTrainingTests
         }
     }
 
+    [Fact]
+    public void Every_part_runs_once_whether_a_run_comes_while_a_pool_thread_stays_or_after_it_has_left()
+    {
+        // A pool thread that ran a part waits a while for the next run's (PartRunner.StayTicks, 200 µs): runs back to
+        // back find it there, runs after a pause near that time race its leaving, runs after a long one queue work anew.
+        var runner = new PartRunner(3);
+        var counts = new int[3];
+        var pauses = new[] { 0.0, 0.15, 0.2, 0.25, 2.0 };
+        for (int run = 1; run <= 100; run++)
+        {
+            runner.Run(3, part => Interlocked.Increment(ref counts[part]));
+            Assert.Equal([run, run, run], counts);
+            var pause = System.Diagnostics.Stopwatch.StartNew();
+            while (pause.Elapsed.TotalMilliseconds < pauses[run % pauses.Length])
+            {
+                Thread.SpinWait(20);
+            }
+        }
+    }
+
     private static Trainer NewTrainer(int threads)
     {
         var data = TrainingData.Create(Corpus.Default, "default", SeedBert.MaxLen, SeedBert.MaxPred, new SeededRandom(1));
