@@ -81,10 +81,10 @@ public sealed class ThreadedTrainingTests
     }
 
     [Fact]
-    public void Every_part_runs_once_whether_a_run_comes_while_a_pool_thread_stays_or_after_it_has_left()
+    public void Every_part_runs_once_whether_a_run_comes_while_its_thread_spins_or_after_it_sleeps()
     {
-        // A pool thread that ran a part waits a while for the next run's (PartRunner.StayTicks, 200 µs): runs back to
-        // back find it there, runs after a pause near that time race its leaving, runs after a long one queue work anew.
+        // A part's thread waits for the next run's spinning (PartRunner.StayTicks, 200 µs), then sleeps: runs back to
+        // back find it spinning, runs after a pause near that time race its going to sleep, runs after a long one wake it.
         var runner = new PartRunner(3);
         var counts = new int[3];
         var pauses = new[] { 0.0, 0.15, 0.2, 0.25, 2.0 };
@@ -98,6 +98,62 @@ public sealed class ThreadedTrainingTests
                 Thread.SpinWait(20);
             }
         }
+    }
+
+    [Fact]
+    public void A_part_keeps_its_thread_from_run_to_run()
+    {
+        // A part's kernels use their thread's workspace, which a thread new to the part would allocate again: each part
+        // runs on its own thread, or on the caller's when the caller claims it first.
+        var runner = new PartRunner(3);
+        var ranOn = new[] { new HashSet<int>(), new HashSet<int>(), new HashSet<int>() };
+        int caller = Environment.CurrentManagedThreadId;
+        for (int run = 0; run < 200; run++)
+        {
+            runner.Run(3, part =>
+            {
+                lock (ranOn[part])
+                {
+                    ranOn[part].Add(Environment.CurrentManagedThreadId);
+                }
+
+                // The caller's part lasts longest, so that the other parts' threads mostly claim their own.
+                var busy = System.Diagnostics.Stopwatch.StartNew();
+                while (busy.Elapsed.TotalMilliseconds < (part == 0 ? 0.1 : 0.01))
+                {
+                    Thread.SpinWait(20);
+                }
+            });
+            if (run % 50 == 49)
+            {
+                Thread.Sleep(5); // long enough for the parts' threads to go to sleep
+            }
+        }
+
+        Assert.Equal([caller], ranOn[0]);
+        Assert.Single(ranOn[1], thread => thread != caller);
+        Assert.Single(ranOn[2], thread => thread != caller);
+        Assert.NotEqual(ranOn[1].Single(thread => thread != caller), ranOn[2].Single(thread => thread != caller));
+    }
+
+    [Fact]
+    public void A_runner_nothing_holds_lets_its_threads_end()
+    {
+        var threads = RunOnceAndDrop();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(threads, thread => Assert.True(thread.Join(TimeSpan.FromSeconds(10)), $"{thread.Name} still runs"));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Thread[] RunOnceAndDrop()
+    {
+        var runner = new PartRunner(3);
+        runner.Run(3, _ => { });
+        var threads = runner.PartThreads().ToArray();
+        Assert.Equal(2, threads.Length);
+        return threads;
     }
 
     private static Trainer NewTrainer(int threads)
