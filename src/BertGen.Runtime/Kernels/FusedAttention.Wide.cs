@@ -407,47 +407,29 @@ public static partial class FusedAttention
 
     /// <summary>
     /// The maxLen rows of maxLen values at <paramref name="from"/> as rows of 16 (zero in the lanes from maxLen) at
-    /// <paramref name="to"/>. The rows are pinned once, not at every row: pinned row by row, every load waited on a
-    /// store and a reload of the pin (7% of the backward kernel, AMD EPYC with AVX-512).
+    /// <paramref name="to"/>. Where AVX-512 is native the rows are pinned once, not at every row: pinned row by row,
+    /// every load waited on a store and a reload of the pin (7% of the backward kernel, AMD EPYC with AVX-512).
     /// </summary>
     private static unsafe void LoadRows16(ref float from, int maxLen, Vector512<float> rowMask, ref float to)
     {
-        if (!Avx512F.IsSupported)
+        if (Avx512F.IsSupported)
         {
-            for (int i = 0; i < maxLen; i++)
+            fixed (float* p = &from)
             {
-                LoadRow16(ref Unsafe.Add(ref from, i * maxLen), rowMask).StoreUnsafe(ref to, (nuint)(i * 16));
+                for (int i = 0; i < maxLen; i++)
+                {
+                    Avx512F.MaskLoad(p + (i * maxLen), rowMask, Vector512<float>.Zero).StoreUnsafe(ref to, (nuint)(i * 16));
+                }
             }
 
             return;
         }
 
-        fixed (float* p = &from)
+        for (int i = 0; i < maxLen; i++)
         {
-            for (int i = 0; i < maxLen; i++)
-            {
-                Avx512F.MaskLoad(p + (i * maxLen), rowMask, Vector512<float>.Zero).StoreUnsafe(ref to, (nuint)(i * 16));
-            }
-        }
-    }
-
-    /// <summary>The first maxLen values of a row of maxLen, zero in the other lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<float> LoadRow16(ref float from, Vector512<float> rowMask)
-    {
-        if (!Avx512F.IsSupported)
-        {
-            if (Avx2Moves.IsSupported)
-            {
-                return Avx2Moves.Load(ref from, rowMask);
-            }
-
-            return Portable.Load(ref from, rowMask);
-        }
-
-        fixed (float* p = &from)
-        {
-            return Avx512F.MaskLoad(p, rowMask, Vector512<float>.Zero);
+            ref float row = ref Unsafe.Add(ref from, i * maxLen);
+            var values = Avx2Moves.IsSupported ? Avx2Moves.Load(ref row, rowMask) : Portable.Load(ref row, rowMask);
+            values.StoreUnsafe(ref to, (nuint)(i * 16));
         }
     }
 
