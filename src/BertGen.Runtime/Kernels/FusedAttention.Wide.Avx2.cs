@@ -9,7 +9,7 @@ public static partial class FusedAttention
     /// <summary>
     /// The wide kernel's moves where AVX2 is native but AVX-512 is not: a row of 16 lanes is two 256-bit halves, a 16x16
     /// tile four 8x8 blocks transposed in registers, and a masked load or store two halves (a store as plain stores, see
-    /// <see cref="VectorMath.StoreMasked{T}"/>). The arithmetic of the kernel stays in <see cref="Vector512{T}"/>, which
+    /// <see cref="VectorMath.StoreMasked{T}(Vector256{T}, ref T, Vector256{T})"/>). The arithmetic of the kernel stays in <see cref="Vector512{T}"/>, which
     /// such a machine runs as two 256-bit halves, lane by lane, with the same fused multiply-adds: the bits are the row
     /// kernel's (FusedAttentionTests), and the moves are the portable ones' (FusedAttentionMovesTests).
     /// </summary>
@@ -43,6 +43,99 @@ public static partial class FusedAttention
         {
             VectorMath.StoreMasked(row.GetLower(), ref *to, rowMask.GetLower());
             VectorMath.StoreMasked(row.GetUpper(), ref *(to + 8), rowMask.GetUpper());
+        }
+
+        /// <summary>
+        /// The wide kernel's HeadRows4 in 256-bit halves, the same multiply-adds lane by lane in the same order: written
+        /// out, where the JIT's two halves of each 512-bit operation copied every second accumulator between
+        /// registers and worked each row's offset out again at every step.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void HeadRows4(ref float m, int width, int j0, int maxLen, int dk, ref float panel, Vector256<float> scale, ref float to)
+        {
+            int j1 = Math.Min(j0 + 1, maxLen - 1), j2 = Math.Min(j0 + 2, maxLen - 1), j3 = Math.Min(j0 + 3, maxLen - 1);
+            ref float m0 = ref Unsafe.Add(ref m, j0 * width);
+            ref float m1 = ref Unsafe.Add(ref m, j1 * width);
+            ref float m2 = ref Unsafe.Add(ref m, j2 * width);
+            ref float m3 = ref Unsafe.Add(ref m, j3 * width);
+            Half(ref m0, ref m1, ref m2, ref m3, dk, ref panel, scale, ref to, j0 * 16, j1 * 16, j2 * 16, j3 * 16);
+            Half(ref m0, ref m1, ref m2, ref m3, dk, ref Unsafe.Add(ref panel, 8), scale, ref Unsafe.Add(ref to, 8), j0 * 16, j1 * 16, j2 * 16, j3 * 16);
+
+            // One half of the keys' lanes, written out twice rather than looped over: in a loop the JIT kept each
+            // accumulator in two registers and copied it at every step.
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            static void Half(
+                ref float m0, ref float m1, ref float m2, ref float m3, int dk, ref float row, Vector256<float> scale, ref float to,
+                int at0, int at1, int at2, int at3)
+            {
+                var acc0 = Vector256<float>.Zero;
+                var acc1 = Vector256<float>.Zero;
+                var acc2 = Vector256<float>.Zero;
+                var acc3 = Vector256<float>.Zero;
+                for (nint d = 0; d < dk; d++, row = ref Unsafe.Add(ref row, 16))
+                {
+                    var r = Vector256.LoadUnsafe(ref row);
+                    acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref m0, d)), r, acc0);
+                    acc1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref m1, d)), r, acc1);
+                    acc2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref m2, d)), r, acc2);
+                    acc3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref m3, d)), r, acc3);
+                }
+
+                (acc0 * scale).StoreUnsafe(ref to, (nuint)at0);
+                (acc1 * scale).StoreUnsafe(ref to, (nuint)at1);
+                (acc2 * scale).StoreUnsafe(ref to, (nuint)at2);
+                (acc3 * scale).StoreUnsafe(ref to, (nuint)at3);
+            }
+        }
+
+        /// <summary>
+        /// Four whole columns of dk (times <paramref name="scale"/>) and dv, one lane per key, summed over the queries in
+        /// order as the wide backward pass's two-column loop sums them, one 256-bit half of the keys after the other:
+        /// eight chains of multiply-adds, each broadcast used once (so the JIT accumulates in place), the rows reached by
+        /// moving references rather than by offsets worked out at every step. <paramref name="q"/> and
+        /// <paramref name="dContext"/> are the first of the four columns in the first row, <paramref name="dkColumns"/>
+        /// and <paramref name="dvColumns"/> its row of 16.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void DkDv4(
+            ref float dsRows, ref float pRows, ref float q, ref float dContext, int width, int maxLen, Vector256<float> scale,
+            ref float dkColumns, ref float dvColumns)
+        {
+            for (int half = 0; half < 16; half += 8)
+            {
+                Vector256<float> dk0 = default, dk1 = default, dk2 = default, dk3 = default;
+                Vector256<float> dv0 = default, dv1 = default, dv2 = default, dv3 = default;
+                ref float ds = ref Unsafe.Add(ref dsRows, half);
+                ref float p = ref Unsafe.Add(ref pRows, half);
+                ref float qi = ref q;
+                ref float ci = ref dContext;
+                for (int i = 0; i < maxLen; i++)
+                {
+                    var dsv = Vector256.LoadUnsafe(ref ds);
+                    var pv = Vector256.LoadUnsafe(ref p);
+                    dk0 = Vector256.FusedMultiplyAdd(Vector256.Create(qi), dsv, dk0);
+                    dk1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref qi, 1)), dsv, dk1);
+                    dk2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref qi, 2)), dsv, dk2);
+                    dk3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref qi, 3)), dsv, dk3);
+                    dv0 = Vector256.FusedMultiplyAdd(Vector256.Create(ci), pv, dv0);
+                    dv1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ci, 1)), pv, dv1);
+                    dv2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ci, 2)), pv, dv2);
+                    dv3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ci, 3)), pv, dv3);
+                    ds = ref Unsafe.Add(ref ds, 16);
+                    p = ref Unsafe.Add(ref p, 16);
+                    qi = ref Unsafe.Add(ref qi, width);
+                    ci = ref Unsafe.Add(ref ci, width);
+                }
+
+                (dk0 * scale).StoreUnsafe(ref dkColumns, (nuint)half);
+                (dk1 * scale).StoreUnsafe(ref dkColumns, (nuint)(16 + half));
+                (dk2 * scale).StoreUnsafe(ref dkColumns, (nuint)(32 + half));
+                (dk3 * scale).StoreUnsafe(ref dkColumns, (nuint)(48 + half));
+                dv0.StoreUnsafe(ref dvColumns, (nuint)half);
+                dv1.StoreUnsafe(ref dvColumns, (nuint)(16 + half));
+                dv2.StoreUnsafe(ref dvColumns, (nuint)(32 + half));
+                dv3.StoreUnsafe(ref dvColumns, (nuint)(48 + half));
+            }
         }
 
         /// <summary>As the AVX-512 TransposeAll: the columns of a [maxLen, width] matrix as rows of 16 lanes, zero from maxLen.</summary>
@@ -96,32 +189,36 @@ public static partial class FusedAttention
         /// its high one, each written straight to its output row.
         /// </summary>
         /// <remarks>
-        /// Inlined into the wide kernel, where dk and maxLen are the shape's constants, so that the loops unroll and the
-        /// tests of which rows exist and how many of four values each holds fold away: called, its branches took 4% of a
-        /// native training step. Through references rather than a pinned pointer, which the JIT would keep in a stack slot.
+        /// Inlined into the wide kernel, where dk and maxLen are the shape's constants, so that the tests of which rows
+        /// exist and how many of four values each holds fold away: called, its branches took 4% of a native training step. Through references rather than a pinned pointer, which the JIT would keep in a stack slot.
         /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
         {
             for (int g = 0; g < dk; g += 4)
             {
-                int count = Math.Min(4, dk - g);
-                for (int half = 0; half < 16; half += 8)
-                {
-                    var r0 = Vector256.LoadUnsafe(ref columns, (nuint)((g * 16) + half));
-                    var r1 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 1) * 16) + half));
-                    var r2 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 2) * 16) + half));
-                    var r3 = Vector256.LoadUnsafe(ref columns, (nuint)(((g + 3) * 16) + half));
-                    var t0 = Avx.UnpackLow(r0, r1);
-                    var t1 = Avx.UnpackHigh(r0, r1);
-                    var t2 = Avx.UnpackLow(r2, r3);
-                    var t3 = Avx.UnpackHigh(r2, r3);
-                    ref float at = ref Unsafe.Add(ref output, (half * stride) + g);
-                    StoreRowPair(Avx.Shuffle(t0, t2, 0x44), ref at, half, maxLen, stride, count);
-                    StoreRowPair(Avx.Shuffle(t0, t2, 0xEE), ref Unsafe.Add(ref at, stride), half + 1, maxLen, stride, count);
-                    StoreRowPair(Avx.Shuffle(t1, t3, 0x44), ref Unsafe.Add(ref at, 2 * stride), half + 2, maxLen, stride, count);
-                    StoreRowPair(Avx.Shuffle(t1, t3, 0xEE), ref Unsafe.Add(ref at, 3 * stride), half + 3, maxLen, stride, count);
-                }
+                // Four values a row wherever dk is a multiple of four, a constant then; the halves written out twice, so
+                // that which rows exist is a constant in each (the JIT unrolls neither loop).
+                int count = dk % 4 == 0 ? 4 : Math.Min(4, dk - g);
+                Half(ref Unsafe.Add(ref columns, g * 16), 0, maxLen, ref Unsafe.Add(ref output, g), stride, count);
+                Half(ref Unsafe.Add(ref columns, (g * 16) + 8), 8, maxLen, ref Unsafe.Add(ref output, (8 * stride) + g), stride, count);
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            static void Half(ref float columns, int half, int maxLen, ref float at, int stride, int count)
+            {
+                var r0 = Vector256.LoadUnsafe(ref columns);
+                var r1 = Vector256.LoadUnsafe(ref columns, 16);
+                var r2 = Vector256.LoadUnsafe(ref columns, 32);
+                var r3 = Vector256.LoadUnsafe(ref columns, 48);
+                var t0 = Avx.UnpackLow(r0, r1);
+                var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3);
+                var t3 = Avx.UnpackHigh(r2, r3);
+                StoreRowPair(Avx.Shuffle(t0, t2, 0x44), ref at, half, maxLen, stride, count);
+                StoreRowPair(Avx.Shuffle(t0, t2, 0xEE), ref Unsafe.Add(ref at, stride), half + 1, maxLen, stride, count);
+                StoreRowPair(Avx.Shuffle(t1, t3, 0x44), ref Unsafe.Add(ref at, 2 * stride), half + 2, maxLen, stride, count);
+                StoreRowPair(Avx.Shuffle(t1, t3, 0xEE), ref Unsafe.Add(ref at, 3 * stride), half + 3, maxLen, stride, count);
             }
         }
 

@@ -212,16 +212,25 @@ public static partial class FusedAttention
             WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
 
             // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i: the keys
-            // along the vector, the queries in order. Four columns of the head at a time where there are 32 vector
-            // registers (eight chains of multiply-adds overlap), else two (four chains; eight 512-bit accumulators
-            // would be all sixteen 256-bit registers); a column past the head's last is that column again, done twice
-            // to the same values.
+            // along the vector, the queries in order. Four columns of the head at a time (eight chains of multiply-adds
+            // overlap): in 512 bits where there are 32 vector registers, else one 256-bit half of the keys after the
+            // other (eight 512-bit accumulators would be all sixteen 256-bit registers); then two at a time, a column
+            // past the head's last being that column again, done twice to the same values.
             int d0 = 0;
             if (Avx512F.IsSupported)
             {
                 for (; d0 + 2 < headWidth; d0 += 4)
                 {
                     DkDv4(ref dsRows, ref pRows, ref qr, ref dcr, at, d0, headWidth, width, maxLen, vScale, ref dkColumns, ref dvColumns);
+                }
+            }
+            else if (Avx2Moves.IsSupported)
+            {
+                for (; d0 + 4 <= headWidth; d0 += 4)
+                {
+                    Avx2Moves.DkDv4(
+                        ref dsRows, ref pRows, ref Unsafe.Add(ref qr, at + d0), ref Unsafe.Add(ref dcr, at + d0), width, maxLen, vScale.GetLower(),
+                        ref Unsafe.Add(ref dkColumns, d0 * 16), ref Unsafe.Add(ref dvColumns, d0 * 16));
                 }
             }
 
@@ -265,6 +274,12 @@ public static partial class FusedAttention
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void HeadRows4(ref float m, int width, int j0, int maxLen, int dk, ref float panel, Vector512<float> scale, ref float to)
     {
+        if (!Avx512F.IsSupported && Avx2Moves.IsSupported)
+        {
+            Avx2Moves.HeadRows4(ref m, width, j0, maxLen, dk, ref panel, scale.GetLower(), ref to);
+            return;
+        }
+
         int j1 = Math.Min(j0 + 1, maxLen - 1), j2 = Math.Min(j0 + 2, maxLen - 1), j3 = Math.Min(j0 + 3, maxLen - 1);
         ref float m0 = ref Unsafe.Add(ref m, j0 * width);
         ref float m1 = ref Unsafe.Add(ref m, j1 * width);

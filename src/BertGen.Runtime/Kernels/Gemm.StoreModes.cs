@@ -53,18 +53,24 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly ref T _c;
+        private readonly int _length;
         private readonly int _n;
         private readonly Vector256<T> _alpha;
         private readonly ReadOnlySpan<T> _bias;
 
-        // The last, partial vector of a row (when n is not a multiple of the vector): its lanes, and its bias.
+        // The last, partial vector of a row (when n is not a multiple of the vector): its lanes, their count and the
+        // permutation its store takes (VectorMath.StoreMasked), and its bias.
         private readonly Vector256<T> _tailMask;
+        private readonly int _tailCount;
+        private readonly Vector256<int> _tailLastFour;
         private readonly Vector256<T> _tailBias;
 
+        /// <summary>Results into <paramref name="c"/>, <paramref name="length"/> values from it, rows of n columns.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Output(ref T c, int n, T alpha, ReadOnlySpan<T> bias)
+        public Output(ref T c, int length, int n, T alpha, ReadOnlySpan<T> bias)
         {
             _c = ref c;
+            _length = length;
             _n = n;
             _alpha = Vector256.Create(alpha);
             _bias = bias;
@@ -72,6 +78,8 @@ public static partial class Gemm
             if (tail > 0)
             {
                 _tailMask = VectorMath.LaneMask<T>(tail);
+                _tailCount = tail;
+                _tailLastFour = VectorMath.LastFour(tail);
                 _tailBias = bias.IsEmpty ? Vector256<T>.Zero : VectorMath.LoadMasked(ref Unsafe.AsRef(in bias[n - tail]), _tailMask);
             }
         }
@@ -115,10 +123,11 @@ public static partial class Gemm
             value += _tailBias;
             if (TMode.Accumulate)
             {
-                value += VectorMath.LoadMasked(ref at, _tailMask);
+                // A plain load, masked, where the whole vector lies inside C (every row but the last).
+                value += VectorMath.LoadMasked(ref at, _tailMask, row + column + vc <= _length);
             }
 
-            VectorMath.StoreMasked(value, ref at, _tailMask);
+            VectorMath.StoreMasked(value, ref at, _tailMask, _tailCount, _tailLastFour);
         }
     }
 }

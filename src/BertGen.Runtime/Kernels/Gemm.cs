@@ -69,7 +69,7 @@ public static partial class Gemm
 
         // The choices of how results are written become type arguments, so that every store in the register blocks is
         // compiled without the branches of the other choices.
-        var output = new Output<T>(ref MemoryMarshal.GetReference(c), n, alpha, bias);
+        var output = new Output<T>(ref MemoryMarshal.GetReference(c), c.Length, n, alpha, bias);
         ref T ar = ref MemoryMarshal.GetReference(a);
         ref T br = ref MemoryMarshal.GetReference(packedB);
         switch ((accumulate ? 4 : 0) | (bias.IsEmpty ? 0 : 2) | (alpha != T.One ? 1 : 0))

@@ -134,18 +134,31 @@ public sealed class VectorMathTests(Xunit.Abstractions.ITestOutputHelper output)
         var v = Vector256.Create(Enumerable.Range(1, vc).Select(i => T.CreateTruncating(i)).ToArray());
         for (int count = 0; count <= vc; count++)
         {
-            for (int at = 0; at < 3; at++)
+            // The store that works its count out from the mask, and the one that is given it (a product's row ends).
+            foreach (bool counted in new[] { false, true })
             {
-                // A guard of -1 on both sides, the stores starting at each of three offsets.
-                var memory = Enumerable.Repeat(-T.One, (2 * vc) + 3).ToArray();
-                VectorMath.StoreMasked(v, ref memory[at + 1], VectorMath.LaneMask<T>(count));
-                var expected = Enumerable.Repeat(-T.One, memory.Length).ToArray();
-                for (int i = 0; i < count; i++)
+                for (int at = 0; at < 3; at++)
                 {
-                    expected[at + 1 + i] = T.CreateTruncating(i + 1);
-                }
+                    // A guard of -1 on both sides, the stores starting at each of three offsets.
+                    var memory = Enumerable.Repeat(-T.One, (2 * vc) + 3).ToArray();
+                    var mask = VectorMath.LaneMask<T>(count);
+                    if (counted)
+                    {
+                        VectorMath.StoreMasked(v, ref memory[at + 1], mask, count, VectorMath.LastFour(count));
+                    }
+                    else
+                    {
+                        VectorMath.StoreMasked(v, ref memory[at + 1], mask);
+                    }
 
-                Assert.True(expected.SequenceEqual(memory), $"{typeof(T).Name}, {count} lanes at {at + 1}: [{string.Join(", ", memory)}]");
+                    var expected = Enumerable.Repeat(-T.One, memory.Length).ToArray();
+                    for (int i = 0; i < count; i++)
+                    {
+                        expected[at + 1 + i] = T.CreateTruncating(i + 1);
+                    }
+
+                    Assert.True(expected.SequenceEqual(memory), $"{typeof(T).Name}, {count} lanes at {at + 1}, counted {counted}: [{string.Join(", ", memory)}]");
+                }
             }
         }
     }
