@@ -126,7 +126,7 @@ public static class Linear
             // dy's rows side by side: as they are in an activation arena, else copied so.
             ReadOnlySpan<T> dyRows = dy.IsContiguous ? dy.Values : GatherRows(dy, Workspace<T>.Get(2, all * outputs));
             Gemm.Multiply<T>(dyRows, 1, outputs, xRows, all, inputs, dw, inputs, outputs, T.One, true);
-            Elementwise.AddColumnSums<T>(dyRows, outputs, all, db);
+            Elementwise.AddColumnSums<T>(dyRows, outputs, all, db[..outputs]); // sliced to the shape's constant width, so the passes unroll
         }
         else
         {
@@ -136,7 +136,7 @@ public static class Linear
                 var dys = dy.Sample(s);
                 Gemm.PackRows(x.Sample(s), inputs, rows, inputs, xRows);
                 Gemm.Multiply(dys, 1, outputs, xRows, rows, inputs, dw, inputs, outputs, T.One, true);
-                Elementwise.AddColumnSums(dys, outputs, rows, db);
+                Elementwise.AddColumnSums(dys, outputs, rows, db[..outputs]);
             }
         }
     }
