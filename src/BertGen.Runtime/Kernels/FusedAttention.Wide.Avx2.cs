@@ -9,9 +9,11 @@ public static partial class FusedAttention
     /// <summary>
     /// The wide kernel's moves where AVX2 is native but AVX-512 is not: a row of 16 lanes is two 256-bit halves, a 16x16
     /// tile four 8x8 blocks transposed in registers, and a masked load or store two halves (a store as plain stores, see
-    /// <see cref="VectorMath.StoreMasked{T}(Vector256{T}, ref T, Vector256{T})"/>). The arithmetic of the kernel stays in <see cref="Vector512{T}"/>, which
-    /// such a machine runs as two 256-bit halves, lane by lane, with the same fused multiply-adds: the bits are the row
-    /// kernel's (FusedAttentionTests), and the moves are the portable ones' (FusedAttentionMovesTests).
+    /// <see cref="VectorMath.StoreMasked{T}(Vector256{T}, ref T, Vector256{T})"/>). The arithmetic of the kernel stays in
+    /// <see cref="Vector512{T}"/>, which such a machine runs as two 256-bit halves, lane by lane, with the same fused
+    /// multiply-adds, except its hottest sums (HeadRows4, DkDv4), written out here half by half with the same operations
+    /// in the same order: the bits are the row kernel's (FusedAttentionTests), and the moves are the portable ones'
+    /// (FusedAttentionMovesTests).
     /// </summary>
     internal static class Avx2Moves
     {
