@@ -339,16 +339,12 @@ public static class VectorMath
         else if (Avx.IsSupported)
         {
             // AVX's masked store is microcoded on AMD (on an AMD EPYC without AVX-512 it made the stores of a row of
-            // 7 or 14 values the hottest code of the seed step), so the prefix goes out as plain stores instead,
-            // through the reference itself: a pointer would need the destination pinned, and the JIT keeps a pinned
-            // reference in a stack slot, storing, reloading and clearing it around every store.
+            // 7 or 14 values the hottest code of the seed step), so the prefix goes out as plain stores of 16, 8 and 4
+            // bytes instead, through the reference itself: a pointer would need the destination pinned, and the JIT
+            // keeps a pinned reference in a stack slot, storing, reloading and clearing it around every store. (The
+            // two overlapping stores of the overload below, here too, made the JIT keep a 6x2 product block's twelve
+            // accumulators on the stack through its loop under tiered compilation: a large product three times slower.)
             int count = BitOperations.PopCount(mask.ExtractMostSignificantBits());
-            if (typeof(T) == typeof(float) && Avx2.IsSupported && count >= 4)
-            {
-                StoreFourToEight(v.AsSingle(), ref Unsafe.As<T, float>(ref destination), count, LastFour(count));
-                return;
-            }
-
             StorePrefix(ref Unsafe.As<T, byte>(ref destination), v.AsByte(), count * sizeof(T));
         }
         else
@@ -365,7 +361,8 @@ public static class VectorMath
 
     /// <summary>
     /// <see cref="StoreMasked{T}(Vector256{T}, ref T, Vector256{T})"/> for a store that repeats (the last vector of every
-    /// row of a product): the mask's count of lanes and <see cref="LastFour"/> of it worked out once, not at every store.
+    /// row of a product): the mask's count of lanes and <see cref="LastFour"/> of it worked out once, not at every store,
+    /// and four to eight floats written as two overlapping 16-byte stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked<T>(Vector256<T> v, ref T destination, Vector256<T> mask, int count, Vector256<int> lastFour)
