@@ -192,7 +192,8 @@ public static partial class FusedAttention
         /// </summary>
         /// <remarks>
         /// Inlined into the wide kernel, where dk and maxLen are the shape's constants, so that the tests of which rows
-        /// exist and how many of four values each holds fold away: called, its branches took 4% of a native training step. Through references rather than a pinned pointer, which the JIT would keep in a stack slot.
+        /// exist and how many of four values each holds fold away: called, its branches took 4% of a native training step.
+        /// Through references rather than a pinned pointer, which the JIT would keep in a stack slot.
         /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)

@@ -344,8 +344,7 @@ public static class VectorMath
             // keeps a pinned reference in a stack slot, storing, reloading and clearing it around every store. (The
             // two overlapping stores of the overload below, here too, made the JIT keep a 6x2 product block's twelve
             // accumulators on the stack through its loop under tiered compilation: a large product three times slower.)
-            int count = BitOperations.PopCount(mask.ExtractMostSignificantBits());
-            StorePrefix(ref Unsafe.As<T, byte>(ref destination), v.AsByte(), count * sizeof(T));
+            StorePrefix(ref Unsafe.As<T, byte>(ref destination), v.AsByte(), BitOperations.PopCount(mask.ExtractMostSignificantBits()) * sizeof(T));
         }
         else
         {
@@ -361,8 +360,10 @@ public static class VectorMath
 
     /// <summary>
     /// <see cref="StoreMasked{T}(Vector256{T}, ref T, Vector256{T})"/> for a store that repeats (the last vector of every
-    /// row of a product): the mask's count of lanes and <see cref="LastFour"/> of it worked out once, not at every store,
-    /// and four to eight floats written as two overlapping 16-byte stores.
+    /// row of a product), its mask's <paramref name="count"/> of lanes and <see cref="LastFour"/> of it worked out once:
+    /// four to eight floats go out as lanes 0-3, then lanes count - 4 to count - 1 in their place, two 16-byte stores that
+    /// overlap where count is under eight and write the same values there (a fifth of the instructions of the stores of
+    /// 16, 8 and 4 bytes, with their tests).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked<T>(Vector256<T> v, ref T destination, Vector256<T> mask, int count, Vector256<int> lastFour)
@@ -370,7 +371,9 @@ public static class VectorMath
     {
         if (typeof(T) == typeof(float) && !Avx512F.VL.IsSupported && Avx2.IsSupported && count >= 4)
         {
-            StoreFourToEight(v.AsSingle(), ref Unsafe.As<T, float>(ref destination), count, lastFour);
+            ref float to = ref Unsafe.As<T, float>(ref destination);
+            v.AsSingle().GetLower().StoreUnsafe(ref to);
+            Avx2.PermuteVar8x32(v.AsSingle(), lastFour).GetLower().StoreUnsafe(ref to, (nuint)(count - 4));
             return;
         }
 
@@ -379,18 +382,6 @@ public static class VectorMath
 
     /// <summary>The permutation that brings lanes count - 4 to count - 1 of eight floats to the first four.</summary>
     public static Vector256<int> LastFour(int count) => Vector256.Create(count - 4) + Vector256.Create(0, 1, 2, 3, 0, 0, 0, 0);
-
-    /// <summary>
-    /// The first <paramref name="count"/> (four to eight) floats of <paramref name="v"/>: lanes 0-3, then lanes count - 4 to
-    /// count - 1 in their place, two 16-byte stores that overlap where count is under eight and write the same values
-    /// there (a fifth of the instructions of the stores of 16, 8 and 4 bytes, with their tests).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFourToEight(Vector256<float> v, ref float to, int count, Vector256<int> lastFour)
-    {
-        v.GetLower().StoreUnsafe(ref to);
-        Avx2.PermuteVar8x32(v, lastFour).GetLower().StoreUnsafe(ref to, (nuint)(count - 4));
-    }
 
     /// <summary>The first <paramref name="bytes"/> (a multiple of 4, at most 32) bytes of <paramref name="v"/>, as plain stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
