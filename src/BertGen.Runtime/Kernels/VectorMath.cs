@@ -363,13 +363,17 @@ public static class VectorMath
     /// row of a product), its mask's <paramref name="count"/> of lanes and <see cref="LastFour"/> of it worked out once:
     /// four to eight floats go out as lanes 0-3, then lanes count - 4 to count - 1 in their place, two 16-byte stores that
     /// overlap where count is under eight and write the same values there (a fifth of the instructions of the stores of
-    /// 16, 8 and 4 bytes, with their tests).
+    /// 16, 8 and 4 bytes, with their tests). With AVX-512 too, whose masked store is no slower in itself: its 32 bytes
+    /// reach past the row's end, so a product that adds onto C, reading the next row's first vector just after, waited
+    /// at each row for the store to leave the store buffer (a native profile of the seed step on an AMD EPYC with
+    /// AVX-512: 6-7% of the weight gradients' 7-wide block at each of its seven reads of C; bench/RESULTS.md, the
+    /// thirteenth round).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked<T>(Vector256<T> v, ref T destination, Vector256<T> mask, int count, Vector256<int> lastFour)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && !Avx512F.VL.IsSupported && Avx2.IsSupported && count >= 4)
+        if (typeof(T) == typeof(float) && Avx2.IsSupported && count >= 4)
         {
             ref float to = ref Unsafe.As<T, float>(ref destination);
             v.AsSingle().GetLower().StoreUnsafe(ref to);
