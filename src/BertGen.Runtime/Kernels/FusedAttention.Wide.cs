@@ -92,7 +92,7 @@ public static partial class FusedAttention
                 DotOverKeys(ref st, ref Unsafe.Add(ref vr, at + d), width, maxLen).StoreUnsafe(ref columns, (nuint)(d * 16));
             }
 
-            WriteColumns(ref columns, ref tile, dk, maxLen, ref Unsafe.Add(ref cr, at), width);
+            WriteColumns(ref columns, dk, maxLen, ref Unsafe.Add(ref cr, at), width);
         }
     }
 
@@ -147,7 +147,7 @@ public static partial class FusedAttention
         // pRows: attn [query, key]; pt, dpt, dst: attn, dAttn, dScores [key, query]; dsRows: dScores [query, key];
         // dkColumns, dvColumns: a result per column of the head, [16, 16]; dct: dContext transposed, [width rounded to 16,
         // 16] (head h from row h * headWidth). The first five start with zero rows from maxLen, so that lanes past maxLen
-        // hold zeros, not stale values (they are never written out either way); dpt and dsRows also serve as scratch.
+        // hold zeros, not stale values (they are never written out either way); dsRows also serves as scratch (for TransposeAll).
         int wp = (width + 15) & ~15;
         var work = Workspace<float>.Get(0, (7 * 256) + (wp * 16));
         ref float pRows = ref MemoryMarshal.GetReference(work);
@@ -209,7 +209,7 @@ public static partial class FusedAttention
                 (DotOverKeys(ref dst, ref Unsafe.Add(ref kr, at + d), width, maxLen) * vScale).StoreUnsafe(ref dkColumns, (nuint)(d * 16));
             }
 
-            WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
+            WriteColumns(ref dkColumns, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dq), at), width);
 
             // dk_j = scale * sum over queries i of dScores_ij q_i; dv_j = sum over queries i of attn_ij dContext_i: the keys
             // along the vector, the queries in order. Four columns of the head at a time (eight chains of multiply-adds
@@ -258,8 +258,8 @@ public static partial class FusedAttention
                 dvE.StoreUnsafe(ref dvColumns, (nuint)(e * 16));
             }
 
-            WriteColumns(ref dkColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dk), at), width);
-            WriteColumns(ref dvColumns, ref dpt, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dv), at), width);
+            WriteColumns(ref dkColumns, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dk), at), width);
+            WriteColumns(ref dvColumns, headWidth, maxLen, ref Unsafe.Add(ref MemoryMarshal.GetReference(dv), at), width);
         }
     }
 
@@ -515,10 +515,12 @@ public static partial class FusedAttention
     /// <summary>
     /// Rows d below dk of <paramref name="columns"/> (a lane per query or key) as column d of maxLen output rows at
     /// i * stride. Four rows at a time: interleaving them transposes each 128-bit block, which leaves row i's four values
-    /// in block i / 4 of the (i mod 4)th result; those pass through <paramref name="scratch"/> (64 values) to the output.
+    /// in block i / 4 of the (i mod 4)th result, stored from there. (Through a scratch tile instead, each 16-byte read
+    /// of a 64-byte store just made waited for it: a fifth of the backward kernel's time in a native profile on an AMD
+    /// EPYC with AVX-512; bench/RESULTS.md, the thirteenth round.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void WriteColumns(ref float columns, ref float scratch, int dk, int maxLen, ref float output, int stride)
+    private static unsafe void WriteColumns(ref float columns, int dk, int maxLen, ref float output, int stride)
     {
         if (!Avx512F.IsSupported)
         {
@@ -540,25 +542,47 @@ public static partial class FusedAttention
                 var t1 = Avx512F.UnpackHigh(Row(ref columns, g), Row(ref columns, g + 1));
                 var t2 = Avx512F.UnpackLow(Row(ref columns, g + 2), Row(ref columns, g + 3));
                 var t3 = Avx512F.UnpackHigh(Row(ref columns, g + 2), Row(ref columns, g + 3));
-                Avx512F.Shuffle(t0, t2, 0x44).StoreUnsafe(ref scratch);
-                Avx512F.Shuffle(t0, t2, 0xEE).StoreUnsafe(ref scratch, 16);
-                Avx512F.Shuffle(t1, t3, 0x44).StoreUnsafe(ref scratch, 32);
-                Avx512F.Shuffle(t1, t3, 0xEE).StoreUnsafe(ref scratch, 48);
+                var s0 = Avx512F.Shuffle(t0, t2, 0x44);
+                var s1 = Avx512F.Shuffle(t0, t2, 0xEE);
+                var s2 = Avx512F.Shuffle(t1, t3, 0x44);
+                var s3 = Avx512F.Shuffle(t1, t3, 0xEE);
                 int count = Math.Min(4, dk - g);
                 var mask = Vector128.LessThan(Vector128.Create(0, 1, 2, 3), Vector128.Create(count)).AsSingle();
-                for (int i = 0; i < maxLen; i++)
-                {
-                    var four = Vector128.LoadUnsafe(ref scratch, (nuint)(((i & 3) * 16) + ((i >> 2) * 4)));
-                    if (count == 4)
-                    {
-                        four.Store(o + (i * stride) + g);
-                    }
-                    else
-                    {
-                        Avx512F.VL.MaskStore(o + (i * stride) + g, mask, four);
-                    }
-                }
+                float* to = o + g;
+                ColumnsBlock(Avx512F.ExtractVector128(s0, 0), Avx512F.ExtractVector128(s1, 0), Avx512F.ExtractVector128(s2, 0), Avx512F.ExtractVector128(s3, 0), 0, maxLen, to, stride, count, mask);
+                ColumnsBlock(Avx512F.ExtractVector128(s0, 1), Avx512F.ExtractVector128(s1, 1), Avx512F.ExtractVector128(s2, 1), Avx512F.ExtractVector128(s3, 1), 4, maxLen, to, stride, count, mask);
+                ColumnsBlock(Avx512F.ExtractVector128(s0, 2), Avx512F.ExtractVector128(s1, 2), Avx512F.ExtractVector128(s2, 2), Avx512F.ExtractVector128(s3, 2), 8, maxLen, to, stride, count, mask);
+                ColumnsBlock(Avx512F.ExtractVector128(s0, 3), Avx512F.ExtractVector128(s1, 3), Avx512F.ExtractVector128(s2, 3), Avx512F.ExtractVector128(s3, 3), 12, maxLen, to, stride, count, mask);
             }
+        }
+    }
+
+    /// <summary>Rows i0 to i0 + 3 (those below maxLen) of <see cref="WriteColumns"/>: count values of each, from row i0 + m's four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ColumnsBlock(
+        Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3, int i0, int maxLen, float* to, int stride, int count, Vector128<float> mask)
+    {
+        ColumnsRow(r0, i0, maxLen, to, stride, count, mask);
+        ColumnsRow(r1, i0 + 1, maxLen, to, stride, count, mask);
+        ColumnsRow(r2, i0 + 2, maxLen, to, stride, count, mask);
+        ColumnsRow(r3, i0 + 3, maxLen, to, stride, count, mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ColumnsRow(Vector128<float> four, int i, int maxLen, float* to, int stride, int count, Vector128<float> mask)
+    {
+        if (i >= maxLen)
+        {
+            return;
+        }
+
+        if (count == 4)
+        {
+            four.Store(to + (i * stride));
+        }
+        else
+        {
+            Avx512F.VL.MaskStore(to + (i * stride), mask, four);
         }
     }
 
