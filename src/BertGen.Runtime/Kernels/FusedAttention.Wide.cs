@@ -568,6 +568,7 @@ public static partial class FusedAttention
         ColumnsRow(r3, i0 + 3, maxLen, to, stride, count, mask);
     }
 
+    /// <summary>Output row i's count values of <paramref name="four"/>, if the row exists (under a mask when count is under four).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void ColumnsRow(Vector128<float> four, int i, int maxLen, float* to, int stride, int count, Vector128<float> mask)
     {
