@@ -549,6 +549,7 @@ public static partial class FusedAttention
                 int count = Math.Min(4, dk - g);
                 var mask = Vector128.LessThan(Vector128.Create(0, 1, 2, 3), Vector128.Create(count)).AsSingle();
                 float* to = o + g;
+                // Written out block by block: the extraction takes its block as a constant (CA1857), not a parameter.
                 ColumnsBlock(Avx512F.ExtractVector128(s0, 0), Avx512F.ExtractVector128(s1, 0), Avx512F.ExtractVector128(s2, 0), Avx512F.ExtractVector128(s3, 0), 0, maxLen, to, stride, count, mask);
                 ColumnsBlock(Avx512F.ExtractVector128(s0, 1), Avx512F.ExtractVector128(s1, 1), Avx512F.ExtractVector128(s2, 1), Avx512F.ExtractVector128(s3, 1), 4, maxLen, to, stride, count, mask);
                 ColumnsBlock(Avx512F.ExtractVector128(s0, 2), Avx512F.ExtractVector128(s1, 2), Avx512F.ExtractVector128(s2, 2), Avx512F.ExtractVector128(s3, 2), 8, maxLen, to, stride, count, mask);
