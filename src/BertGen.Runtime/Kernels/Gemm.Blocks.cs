@@ -370,7 +370,8 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
-        Debug.Assert(ldb == Vector256<T>.Count, "A panel one vector wide is that vector, row after row.");
+        Debug.Assert(ldb == Vector256<T>.Count && j == 0, "A panel one vector wide is that vector, row after row, and the only panel.");
+        var single = output.SinglePanel(0);
         for (int m = 0; m < rows; m += 7, ra = ref Unsafe.Add(ref ra, 7), rc = ref Unsafe.Add(ref rc, 7))
         {
             int valid = rows - m;
@@ -445,35 +446,35 @@ public static partial class Gemm
                 }
             }
 
-            output.Store<TMode>(rc, j, c0);
+            single.StoreLast<TMode>(rc, c0);
             if (valid > 1)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c1);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 1), c1);
             }
 
             if (valid > 2)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c2);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 2), c2);
             }
 
             if (valid > 3)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c3);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 3), c3);
             }
 
             if (valid > 4)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 4), j, c4);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 4), c4);
             }
 
             if (valid > 5)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 5), j, c5);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 5), c5);
             }
 
             if (valid > 6)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 6), j, c6);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 6), c6);
             }
         }
     }
@@ -491,7 +492,8 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TMode : struct, IStoreMode
     {
-        int j1 = j + Vector256<T>.Count, j2 = j + (2 * Vector256<T>.Count);
+        Debug.Assert(j == 0, "A panel three vectors wide is the only panel (n from 17 to 24).");
+        var single = output.SinglePanel(2 * Vector256<T>.Count);
         nuint vc = (nuint)Vector256<T>.Count;
         for (int m = 0; m < rows; m += 4, ra = ref Unsafe.Add(ref ra, 4), rc = ref Unsafe.Add(ref rc, 4))
         {
@@ -536,28 +538,28 @@ public static partial class Gemm
             }
 
             int valid = rows - m;
-            output.Store<TMode>(rc, j, c00);
-            output.Store<TMode>(rc, j1, c01);
-            output.Store<TMode>(rc, j2, c02);
+            single.StoreWhole<TMode>(rc, 0, c00);
+            single.StoreWhole<TMode>(rc, Vector256<T>.Count, c01);
+            single.StoreLast<TMode>(rc, c02);
             if (valid > 1)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 1), j, c10);
-                output.Store<TMode>(Unsafe.Add(ref rc, 1), j1, c11);
-                output.Store<TMode>(Unsafe.Add(ref rc, 1), j2, c12);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 1), 0, c10);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 1), Vector256<T>.Count, c11);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 1), c12);
             }
 
             if (valid > 2)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 2), j, c20);
-                output.Store<TMode>(Unsafe.Add(ref rc, 2), j1, c21);
-                output.Store<TMode>(Unsafe.Add(ref rc, 2), j2, c22);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 2), 0, c20);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 2), Vector256<T>.Count, c21);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 2), c22);
             }
 
             if (valid > 3)
             {
-                output.Store<TMode>(Unsafe.Add(ref rc, 3), j, c30);
-                output.Store<TMode>(Unsafe.Add(ref rc, 3), j1, c31);
-                output.Store<TMode>(Unsafe.Add(ref rc, 3), j2, c32);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 3), 0, c30);
+                single.StoreWhole<TMode>(Unsafe.Add(ref rc, 3), Vector256<T>.Count, c31);
+                single.StoreLast<TMode>(Unsafe.Add(ref rc, 3), c32);
             }
         }
     }
