@@ -115,6 +115,10 @@ internal sealed class LayoutPlan
             plan.Layer.Add(new("EncOutput", "enc_output", td));
         }
 
+        // Kept for the backward pass only, not a tensor of the layout: erf(ffn_hidden / sqrt 2), which GELU's derivative
+        // would otherwise work out again (about half of its operations).
+        plan.Layer.Add(new("FfnErf", "ffn_erf", tf) { Hidden = true });
+
         string[] d = { "DModel" }, pd = { "MaxPred", "DModel" }, p = { "MaxPred" }, two = { "2" };
         plan.Tail.Add(new("HCls", "h_cls", d));
         plan.Tail.Add(new("HPooled", "h_pooled", d));
@@ -205,6 +209,12 @@ internal sealed class LayoutPlan
         public string[] Shape { get; }
 
         public string? Init { get; }
+
+        /// <summary>
+        /// Working values a pass keeps for a later one, not a tensor: they have an offset and a place in a sample's
+        /// length, but no entry in the runtime's layout (so captures, the explorer and predictions never see them).
+        /// </summary>
+        public bool Hidden { get; init; }
 
         public int Offset { get; private set; }
 

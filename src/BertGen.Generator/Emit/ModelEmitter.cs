@@ -262,7 +262,7 @@ internal sealed class ModelEmitter
 
         w.Open("for (int layer = 0; layer < Layers; layer++)");
         w.Line($"int at = {plan.Kind}.LayerStart + (layer * {plan.Kind}.LayerSize);");
-        foreach (var slot in plan.Layer)
+        foreach (var slot in plan.Layer.Where(slot => !slot.Hidden))
         {
             string name = parameters ? "$\"" + slot.Name.Replace("{0}", "{layer}") + "\"" : Quote(slot.Name);
             w.Lines(Yield(slot, name, "layer", $"at + {plan.Kind}.Layer.{slot.Constant}", 12));
@@ -317,7 +317,7 @@ internal sealed class ModelEmitter
         w.Open("public static class Layer");
         foreach (var slot in plan.Layer)
         {
-            w.Line($"public const int {slot.Constant} = {slot.Offset}; // {slot.ShapeComment(s)}");
+            w.Line($"public const int {slot.Constant} = {slot.Offset}; // {slot.ShapeComment(s)}{(slot.Hidden ? ", kept for the backward pass, not a tensor" : "")}");
         }
 
         w.Close();

@@ -160,9 +160,10 @@ internal sealed class PassEmitter
             Linear.Forward<T, AttentionOutput>(context, attnOutputWeight, attnOutputBias, attnOutput);
             LayerNorm.AddNormForward<T, ModelWidth>(attnOutput, x, attnNormWeight, attnNormBias, mha, mhaMean, mhaRstd, LayerNormEps);
 
-            // The feed-forward network: ffn_gelu = GELU(mha W_1^T + b_1), then its output projection.
+            // The feed-forward network: ffn_gelu = GELU(mha W_1^T + b_1), keeping erf(ffn_hidden / sqrt 2) for the
+            // backward pass; then its output projection.
             Linear.Forward<T, FeedForwardIn>(mha, intermediateWeight, intermediateBias, ffnHidden);
-            Elementwise.GeluForward<T>(ffnHidden, ffnGelu);
+            Elementwise.GeluForward<T>(ffnHidden, ffnGelu, ffnErf);
 
             """;
         body += _s.FfnAddNorm
@@ -343,7 +344,7 @@ internal sealed class PassEmitter
 
                 """;
         body += $$"""
-            Elementwise.GeluBackward<T>(dFfnGelu, ffnHidden, dFfnHidden);
+            Elementwise.GeluBackward<T>(dFfnGelu, ffnHidden, ffnErf, dFfnHidden);
             Linear.Backward<T, FeedForwardIn>(
                 intermediateWeight, mha, dFfnHidden, dMha, intermediateWeightGrad, intermediateBiasGrad, accumulateDx: {{(ffnNorm ? "true" : "false")}}, WeightGradients);
 

@@ -128,32 +128,60 @@ public static class VectorMath
     /// <summary>gelu(x) = x/2 (1 + erf(x/sqrt 2)) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Gelu<T>(Vector256<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-        {
-            var f = x.AsSingle();
-            return (Vector256.Create(0.5f) * f * (Vector256<float>.One + ErfFloat(f * InvSqrt2))).As<float, T>();
-        }
-
-        var d = x.AsDouble();
-        return Vector256.Create(Kernels.Gelu.Forward(d[0]), Kernels.Gelu.Forward(d[1]), Kernels.Gelu.Forward(d[2]), Kernels.Gelu.Forward(d[3])).As<double, T>();
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => Gelu(x, GeluErf(x));
 
     /// <summary>gelu'(x) = Phi(x) + x phi(x) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> GeluDerivative<T>(Vector256<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> => GeluDerivative(x, GeluErf(x));
+
+    /// <summary>erf(x / sqrt 2) per lane (<see cref="Kernels.Gelu.ErfOf{T}"/>): what gelu and its derivative share.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> GeluErf<T>(Vector256<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return ErfFloat(x.AsSingle() * InvSqrt2).As<float, T>();
+        }
+
+        var d = x.AsDouble();
+        return Vector256.Create(Kernels.Gelu.ErfOf(d[0]), Kernels.Gelu.ErfOf(d[1]), Kernels.Gelu.ErfOf(d[2]), Kernels.Gelu.ErfOf(d[3])).As<double, T>();
+    }
+
+    /// <summary>gelu(x) per lane from x and <paramref name="erf"/>, <see cref="GeluErf{T}"/> of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Gelu<T>(Vector256<T> x, Vector256<T> erf)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return (Vector256.Create(0.5f) * x.AsSingle() * (Vector256<float>.One + erf.AsSingle())).As<float, T>();
+        }
+
+        var d = x.AsDouble();
+        var e = erf.AsDouble();
+        return Vector256.Create(
+            Kernels.Gelu.FromErf(d[0], e[0]), Kernels.Gelu.FromErf(d[1], e[1]), Kernels.Gelu.FromErf(d[2], e[2]), Kernels.Gelu.FromErf(d[3], e[3])).As<double, T>();
+    }
+
+    /// <summary>gelu'(x) per lane from x and <paramref name="erf"/>, <see cref="GeluErf{T}"/> of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> GeluDerivative<T>(Vector256<T> x, Vector256<T> erf)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
         {
             var f = x.AsSingle();
-            var cdf = Vector256.Create(0.5f) * (Vector256<float>.One + ErfFloat(f * InvSqrt2));
+            var cdf = Vector256.Create(0.5f) * (Vector256<float>.One + erf.AsSingle());
             return (cdf + (f * InvSqrt2Pi * ExpFloat(Vector256.Create(-0.5f) * f * f))).As<float, T>();
         }
 
         var d = x.AsDouble();
-        return Vector256.Create(Kernels.Gelu.Derivative(d[0]), Kernels.Gelu.Derivative(d[1]), Kernels.Gelu.Derivative(d[2]), Kernels.Gelu.Derivative(d[3])).As<double, T>();
+        var e = erf.AsDouble();
+        return Vector256.Create(
+            Kernels.Gelu.DerivativeFromErf(d[0], e[0]), Kernels.Gelu.DerivativeFromErf(d[1], e[1]),
+            Kernels.Gelu.DerivativeFromErf(d[2], e[2]), Kernels.Gelu.DerivativeFromErf(d[3], e[3])).As<double, T>();
     }
 
     /// <summary>The rational erf approximation of <see cref="Erf.Float"/>, eight lanes at a time (same operations, same results).</summary>
@@ -177,16 +205,27 @@ public static class VectorMath
         return x * p / q;
     }
 
-    /// <summary><see cref="Gelu{T}"/> in float on sixteen lanes (the same operations, the same results).</summary>
+    /// <summary><see cref="Gelu{T}(Vector256{T})"/> in float on sixteen lanes (the same operations, the same results).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Gelu(Vector512<float> x) =>
-        Vector512.Create(0.5f) * x * (Vector512<float>.One + ErfFloat(x * InvSqrt2));
+    public static Vector512<float> Gelu(Vector512<float> x) => Gelu(x, GeluErf(x));
 
-    /// <summary><see cref="GeluDerivative{T}"/> in float on sixteen lanes (the same operations, the same results).</summary>
+    /// <summary><see cref="GeluDerivative{T}(Vector256{T})"/> in float on sixteen lanes (the same operations, the same results).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> GeluDerivative(Vector512<float> x)
+    public static Vector512<float> GeluDerivative(Vector512<float> x) => GeluDerivative(x, GeluErf(x));
+
+    /// <summary><see cref="Gelu{T}(Vector256{T}, Vector256{T})"/> in float on sixteen lanes (the same operations, the same results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Gelu(Vector512<float> x, Vector512<float> erf) => Vector512.Create(0.5f) * x * (Vector512<float>.One + erf);
+
+    /// <summary><see cref="GeluErf{T}"/> in float on sixteen lanes (the same operations, the same results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GeluErf(Vector512<float> x) => ErfFloat(x * InvSqrt2);
+
+    /// <summary><see cref="GeluDerivative{T}(Vector256{T}, Vector256{T})"/> in float on sixteen lanes (the same operations, the same results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GeluDerivative(Vector512<float> x, Vector512<float> erf)
     {
-        var cdf = Vector512.Create(0.5f) * (Vector512<float>.One + ErfFloat(x * InvSqrt2));
+        var cdf = Vector512.Create(0.5f) * (Vector512<float>.One + erf);
         return cdf + (x * InvSqrt2Pi * ExpFloat(Vector512.Create(-0.5f) * x * x));
     }
 

@@ -23,7 +23,11 @@ public interface IBertModel
     /// <summary>Every parameter tensor with its Hugging Face name, shape and offset in the flat buffer.</summary>
     TensorLayout Parameters { get; }
 
-    /// <summary>Every activation of one sample with its name, shape and offset in one sample's layout.</summary>
+    /// <summary>
+    /// Every activation of one sample with its name, shape and offset in one sample's layout. Its
+    /// <see cref="TensorLayout.Length"/> also counts working values that the forward pass keeps for the backward pass
+    /// and no tensor names (each layer's erf(ffn_hidden / sqrt 2), for GELU's derivative).
+    /// </summary>
     TensorLayout Activations { get; }
 
     /// <summary>

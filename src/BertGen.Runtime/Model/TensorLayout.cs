@@ -2,7 +2,10 @@ using System.Collections;
 
 namespace BertGen;
 
-/// <summary>An ordered set of tensors carved out of one flat buffer of <see cref="Length"/> values.</summary>
+/// <summary>
+/// An ordered set of tensors carved out of one flat buffer of <see cref="Length"/> values (which may also hold values
+/// that no tensor names, such as an activation layout's working values for the backward pass).
+/// </summary>
 public sealed class TensorLayout : IReadOnlyList<TensorInfo>
 {
     private readonly TensorInfo[] _tensors;
