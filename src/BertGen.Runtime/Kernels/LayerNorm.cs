@@ -224,6 +224,8 @@ public static partial class LayerNorm
         ref T dg0 = ref MemoryMarshal.GetReference(dGamma);
         ref T db0 = ref MemoryMarshal.GetReference(dBeta);
         var gammaTail = full < width ? VectorMath.LoadMasked(ref Unsafe.Add(ref g0, full), tail) : default;
+        // Each row's partial last vector of dx goes out as the product's row ends do (VectorMath.StoreMasked, counted).
+        var tailLastFour = VectorMath.LastFour(width - full);
         var dGammaTail = Vector256<T>.Zero;
         var dBetaTail = Vector256<T>.Zero;
 
@@ -281,10 +283,10 @@ public static partial class LayerNorm
             {
                 var xhat = (TInput.LoadMasked(ref xr, ref rr, full, tail, whole) - vm) * vrs;
                 var g = ((VectorMath.LoadMasked(ref Unsafe.Add(ref dyr, full), tail, whole) * gammaTail) - meanD - (xhat * meanDX)) * vrs;
-                VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail);
+                VectorMath.StoreMasked(g, ref Unsafe.Add(ref dxr, full), tail, width - full, tailLastFour);
                 if (TInput.Residual)
                 {
-                    VectorMath.StoreMasked(g, ref Unsafe.Add(ref drr, full), tail);
+                    VectorMath.StoreMasked(g, ref Unsafe.Add(ref drr, full), tail, width - full, tailLastFour);
                 }
             }
         }
