@@ -354,9 +354,11 @@ internal sealed class PassEmitter
             Linear.Backward<T, AttentionOutput>(
                 attnOutputWeight, context, dAttnOutput, dContext, attnOutputWeightGrad, attnOutputBiasGrad, accumulateDx: false, WeightGradients);
             Attention.Backward<T, AttentionShape>(dContext, q, k, v, attn, dAttn, dScores, dQ, dK, dV);
-            Linear.Backward<T, QueryKeyValue>(queryWeight, x, dQ, dX, queryWeightGrad, queryBiasGrad, accumulateDx: true, WeightGradients);
-            Linear.Backward<T, QueryKeyValue>(keyWeight, x, dK, dX, keyWeightGrad, keyBiasGrad, accumulateDx: true, WeightGradients);
-            Linear.Backward<T, QueryKeyValue>(valueWeight, x, dV, dX, valueWeightGrad, valueBiasGrad, accumulateDx: true, WeightGradients);
+            // q, k and v read the same x: its rows packed once for their three weight gradients.
+            var packedX = Linear.PackInput<T, QueryKeyValue>(x, WeightGradients);
+            Linear.Backward<T, QueryKeyValue>(queryWeight, x, dQ, dX, queryWeightGrad, queryBiasGrad, accumulateDx: true, WeightGradients, packedX);
+            Linear.Backward<T, QueryKeyValue>(keyWeight, x, dK, dX, keyWeightGrad, keyBiasGrad, accumulateDx: true, WeightGradients, packedX);
+            Linear.Backward<T, QueryKeyValue>(valueWeight, x, dV, dX, valueWeightGrad, valueBiasGrad, accumulateDx: true, WeightGradients, packedX);
             """;
         Body(w, views, body);
     }

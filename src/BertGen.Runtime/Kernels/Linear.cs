@@ -74,7 +74,65 @@ public static class Linear
     {
         CheckWidths(x.Width, dy.Width, TShape.Inputs, TShape.Outputs);
         CheckWidths(dx.Width, dy.Width, TShape.Inputs, TShape.Outputs);
-        BackwardCore(w, x, dy, dx, dw, db, accumulateDx, sum, TShape.Inputs, TShape.Outputs);
+        BackwardCore(w, x, dy, dx, dw, db, accumulateDx, sum, TShape.Inputs, TShape.Outputs, default);
+    }
+
+    /// <summary>
+    /// <see cref="Backward{T, TShape}(ReadOnlySpan{T}, ReadOnlyRows{T}, ReadOnlyRows{T}, Rows{T}, Span{T}, Span{T}, bool, WeightGradientSum)"/>
+    /// with x's rows already packed by <see cref="PackInput{T, TShape}"/>, for layers that read the same x (q, k and v):
+    /// the same products, so the same values.
+    /// </summary>
+    /// <param name="w">[Outputs, Inputs].</param>
+    /// <param name="x">The forward pass's input, [rows, Inputs] of each sample.</param>
+    /// <param name="dy">[rows, Outputs] of each sample.</param>
+    /// <param name="dx">[rows, Inputs] of each sample: written, or added to.</param>
+    /// <param name="dw">[Outputs, Inputs], added to.</param>
+    /// <param name="db">[Outputs], added to.</param>
+    /// <param name="accumulateDx">Whether dx already holds a gradient of another path to add to.</param>
+    /// <param name="sum">How dW sums over the samples.</param>
+    /// <param name="packedX">What <see cref="PackInput{T, TShape}"/> returned for x and <paramref name="sum"/>.</param>
+    public static void Backward<T, TShape>(
+        ReadOnlySpan<T> w, ReadOnlyRows<T> x, ReadOnlyRows<T> dy, Rows<T> dx, Span<T> dw, Span<T> db, bool accumulateDx, WeightGradientSum sum,
+        ReadOnlySpan<T> packedX)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, ILinearShape
+    {
+        CheckWidths(x.Width, dy.Width, TShape.Inputs, TShape.Outputs);
+        CheckWidths(dx.Width, dy.Width, TShape.Inputs, TShape.Outputs);
+        if (packedX.Length != PackedInputLength(x, sum, TShape.Inputs))
+        {
+            throw new ArgumentException($"x's packed rows are {packedX.Length} values, not the {PackedInputLength(x, sum, TShape.Inputs)} of PackInput.", nameof(packedX));
+        }
+
+        BackwardCore(w, x, dy, dx, dw, db, accumulateDx, sum, TShape.Inputs, TShape.Outputs, packedX);
+    }
+
+    /// <summary>
+    /// x's rows packed as the backward pass's weight gradient reads them (<see cref="WeightGradientSum.GatheredRows"/>;
+    /// nothing for <see cref="WeightGradientSum.PerSample"/>, which packs sample by sample), so that layers reading the
+    /// same x pack it once. The values lie in the calling thread's scratch, where the next packing of x on that thread
+    /// (this method, or a backward pass given no packed rows) writes: use them in the backward passes right after.
+    /// </summary>
+    public static ReadOnlySpan<T> PackInput<T, TShape>(ReadOnlyRows<T> x, WeightGradientSum sum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TShape : struct, ILinearShape
+    {
+        CheckWidths(x.Width, TShape.Outputs, TShape.Inputs, TShape.Outputs);
+        return sum == WeightGradientSum.GatheredRows ? PackGathered(x, TShape.Inputs) : default;
+    }
+
+    private static int PackedInputLength<T>(ReadOnlyRows<T> x, WeightGradientSum sum, int inputs)
+        where T : unmanaged =>
+        sum == WeightGradientSum.GatheredRows ? x.Count * x.RowsPerSample * Gemm.PaddedWidth(inputs) : 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Span<T> PackGathered<T>(ReadOnlyRows<T> x, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = x.RowsPerSample, count = x.Count;
+        var xRows = Workspace<T>.Get(1, count * rows * Gemm.PaddedWidth(inputs));
+        Gemm.PackRows(x.Values, inputs, new RowGroups(rows, count, x.Stride, 0), inputs, xRows);
+        return xRows;
     }
 
     /// <summary>Backward of <see cref="Forward{T}"/>, the widths being the views'.</summary>
@@ -83,7 +141,7 @@ public static class Linear
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckWidths(dx.Width, dy.Width, x.Width, dy.Width);
-        BackwardCore(w, x, dy, dx, dw, db, accumulateDx, sum, x.Width, dy.Width);
+        BackwardCore(w, x, dy, dx, dw, db, accumulateDx, sum, x.Width, dy.Width, default);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -111,7 +169,8 @@ public static class Linear
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BackwardCore<T>(
-        ReadOnlySpan<T> w, ReadOnlyRows<T> x, ReadOnlyRows<T> dy, Rows<T> dx, Span<T> dw, Span<T> db, bool accumulateDx, WeightGradientSum sum, int inputs, int outputs)
+        ReadOnlySpan<T> w, ReadOnlyRows<T> x, ReadOnlyRows<T> dy, Rows<T> dx, Span<T> dw, Span<T> db, bool accumulateDx, WeightGradientSum sum, int inputs, int outputs,
+        ReadOnlySpan<T> packedX)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = x.RowsPerSample, count = x.Count;
@@ -121,8 +180,7 @@ public static class Linear
         if (sum == WeightGradientSum.GatheredRows)
         {
             int all = count * rows;
-            var xRows = Workspace<T>.Get(1, all * Gemm.PaddedWidth(inputs));
-            Gemm.PackRows(x.Values, inputs, new RowGroups(rows, count, x.Stride, 0), inputs, xRows);
+            ReadOnlySpan<T> xRows = packedX.IsEmpty ? PackGathered(x, inputs) : packedX;
             // dy's rows side by side: as they are in an activation arena, else copied so.
             ReadOnlySpan<T> dyRows = dy.IsContiguous ? dy.Values : GatherRows(dy, Workspace<T>.Get(2, all * outputs));
             Gemm.Multiply<T>(dyRows, 1, outputs, xRows, all, inputs, dw, inputs, outputs, T.One, true);
